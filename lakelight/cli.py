@@ -1,0 +1,241 @@
+"""The `lakelight` command: parse flags, call the Workspace, format the result. Library errors
+become one-line messages here and nowhere else."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lakelight.config import load_settings
+from lakelight.errors import LakelightError
+from lakelight.index.pipeline import IngestReport
+from lakelight.ingest import Format
+from lakelight.records import Hit
+from lakelight.workspace import Workspace
+
+app = typer.Typer(
+    name="lakelight",
+    help="Cited answers and guarded synthetic records over your tables and logs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+@contextmanager
+def _workspace() -> Iterator[Workspace]:
+    ws = Workspace(load_settings())
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Run a command body; a LakelightError becomes `Error: message` and exit status 1."""
+    try:
+        return fn()
+    except LakelightError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("Interrupted: what finished is kept; run the same command again to complete it.")
+        raise typer.Exit(130) from None
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@app.command()
+def ingest(
+    source: Annotated[
+        str, typer.Argument(help="Path, folder, glob, fsspec URL or SQLAlchemy URL.")
+    ],
+    table: Annotated[
+        str | None, typer.Option(help="Table name (SQL table, or one table over many files).")
+    ] = None,
+    query: Annotated[str | None, typer.Option(help="A SELECT to read (SQL sources).")] = None,
+    format: Annotated[
+        Format | None, typer.Option("--format", help="Force the source format.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Read a source into the catalog and both indexes; unchanged rows cost nothing."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            quiet = as_json or (not out.is_terminal and os.environ.get("LAKELIGHT_PROGRESS") != "1")
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(bar_width=None),
+                TextColumn("{task.completed:,} rows"),
+                TimeElapsedColumn(),
+                console=err,
+                disable=quiet,
+                transient=True,
+            ) as bar:
+                tasks: dict[str, Any] = {}
+
+                def progress(table_name: str, done: int) -> None:
+                    if table_name not in tasks:
+                        tasks[table_name] = bar.add_task(table_name, total=None)
+                    bar.update(tasks[table_name], completed=done)
+
+                report = ws.ingest(
+                    source, table=table, query=query, format=format, progress=progress
+                )
+            if as_json:
+                _dump(report.as_dict())
+            else:
+                _print_report(report.as_dict())
+            if not report.ok:
+                raise typer.Exit(1)
+
+    _run(body)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    grid = Table(title=f"Ingested {report['source']}", title_justify="left")
+    for name in ("table", "read", "new", "changed", "unchanged", "removed", "rejected"):
+        grid.add_column(name, justify="left" if name == "table" else "right")
+    for t in report["tables"]:
+        grid.add_row(t["table"], *(f"{t[n]:,}" for n in IngestReport.COUNTS))
+    out.print(grid)
+    counts = ", ".join(f"{report[n]:,} {n}" for n in IngestReport.COUNTS)
+    out.print(f"Total: {counts}")
+    for t in report["tables"]:
+        if t["error"]:
+            err.print(f"[bold red]Error[/] in {t['table']}: {t['error']}", highlight=False)
+        for reason, n in t["reasons"].items():
+            example = next((r for r in t["rejects"] if r["reason"].startswith(reason)), None)
+            where = f" (first at {example['at']}: {example['reason']})" if example else ""
+            err.print(f"Rejected {n:,} row(s) of {t['table']}: {reason}{where}", highlight=False)
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "source": hit.source,
+        "table": hit.table,
+        "key": hit.key,
+        "score": hit.score,
+        "row": hit.row,
+    }
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for: words, ids, codes, IPs, names.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=1000, help="How many rows.")] = 10,
+    table: Annotated[list[str] | None, typer.Option(help="Only these tables (repeatable).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only these sources (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Hybrid (vector + keyword) search over every ingested row."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            if not ws.tables():
+                raise LakelightError("Nothing ingested yet: run `lakelight ingest SOURCE` first")
+            hits = ws.search(text, k, tables=table, sources=source)
+        if as_json:
+            _dump([_hit_json(h) for h in hits])
+            return
+        if not hits:
+            out.print("No rows found.")
+        for n, hit in enumerate(hits, 1):
+            fields = "; ".join(f"{k}={v}" for k, v in hit.row.items() if v not in (None, ""))
+            out.print(
+                f"[bold]{n}. {hit.table}[/] [dim]key {hit.key} · score {hit.score:.4f}[/]",
+                highlight=False,
+            )
+            out.print(f"   {fields[:400]}", highlight=False, soft_wrap=True)
+
+    _run(body)
+
+
+@app.command()
+def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The sources ingested so far."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            rows = ws.sources()
+        if as_json:
+            _dump(rows)
+            return
+        grid = Table("source", "tables", "rows", "updated")
+        for r in rows:
+            grid.add_row(r["source"], str(r["tables"]), f"{r['rows']:,}", str(r["updated_at"])[:19])
+        out.print(grid)
+
+    _run(body)
+
+
+@app.command()
+def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Tables with their schema and per-column profile."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            infos = ws.tables()
+        data = [
+            {
+                "source": t.source,
+                "table": t.name,
+                "sql_table": t.sql_name,
+                "kind": t.kind,
+                "rows": t.row_count,
+                "key": t.primary_key or t.key_origin,
+                "columns": t.profile or {c.name: {"type": c.type} for c in t.columns},
+            }
+            for t in infos
+        ]
+        if as_json:
+            _dump(data)
+            return
+        for t in data:
+            out.print(
+                f"[bold]{t['table']}[/] ({t['kind']}, {t['rows']:,} rows, SQL table "
+                f"{t['sql_table']}, key {t['key']}) from {t['source']}",
+                highlight=False,
+            )
+            grid = Table("column", "type", "nulls", "distinct", "range / top values")
+            for name, p in t["columns"].items():
+                if "top" in p:
+                    summary = ", ".join(f"{v} ({n})" for v, n in p["top"][:3])
+                else:
+                    summary = f"{p.get('min')} … {p.get('max')}"
+                grid.add_row(
+                    name,
+                    p["type"],
+                    str(p.get("nulls", "")),
+                    str(p.get("distinct", "")),
+                    summary[:80],
+                )
+            out.print(grid)
+
+    _run(body)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

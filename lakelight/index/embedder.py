@@ -1,0 +1,67 @@
+"""Sentence embeddings for records and queries: batched, normalized, loaded once per process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lakelight.errors import EmbedderError
+
+if TYPE_CHECKING:
+    from lakelight.config import Settings
+
+
+class Embedder:
+    """A sentence-transformers model on CPU. ``bfloat16`` runs matmuls on AMX/AVX-512 units
+    where the CPU has them; vectors are always returned as normalized float32."""
+
+    def __init__(self, model_path: str, precision: str, max_tokens: int, batch_size: int):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from a local path only
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        except Exception as exc:  # missing files, bad config, tokenizer errors
+            raise EmbedderError(f"Cannot load the embedding model at {model_path}: {exc}") from exc
+        self.model.max_seq_length = max_tokens
+        if precision == "bfloat16":
+            self.model.to(torch.bfloat16)
+        self.batch_size = batch_size
+        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        self.model_id = f"{os.path.basename(model_path.rstrip('/'))}@{max_tokens}"
+        self._lock = threading.Lock()  # one encode at a time: torch already uses every core
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=False,
+                convert_to_tensor=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors.float().numpy(), dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def _load(model_path: str, precision: str, max_tokens: int, batch_size: int) -> Embedder:
+    return Embedder(model_path, precision, max_tokens, batch_size)
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder for these settings (models load once)."""
+    return _load(
+        settings.model_path,
+        settings.embed_precision,
+        settings.embed_max_tokens,
+        settings.embed_batch_size,
+    )

@@ -1,0 +1,146 @@
+"""Exact-term search with SQLite FTS5 and BM25, so ids, codes, IPs and names are found as typed.
+It lives in its own SQLite file in the workspace, whatever database holds the catalog."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from lakelight.errors import IndexStoreError
+
+# Terms keep inner punctuation ("194.117.26.69", "CA-2016-152156", "a@b.com"); FTS5 then
+# matches each as a phrase of its parts.
+_TERM = re.compile(r"\w(?:[\w.@:/+-]*\w)?", re.UNICODE)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "show",
+        "tell",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "find",
+        "list",
+        "give",
+        "get",
+        "all",
+        "any",
+    ]
+)
+
+
+def query_terms(text: str) -> list[str]:
+    terms = [t for t in _TERM.findall(text) if t.lower() not in _STOPWORDS]
+    return list(dict.fromkeys(terms))[:64]
+
+
+class KeywordIndex:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS kw USING fts5(text, "
+                'tokenize="unicode61 remove_diacritics 2")'
+            )
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS kw_meta (name TEXT PRIMARY KEY, value INTEGER)"
+            )
+        except sqlite3.Error as exc:
+            raise IndexStoreError(f"Cannot open the keyword index {path}: {exc}") from exc
+        self.path = path
+
+    @property
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM kw_meta WHERE name='generation'").fetchone()
+        return int(row[0]) if row else -1
+
+    def ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT rowid FROM kw")}
+
+    def apply(
+        self, added: Iterable[tuple[int, str]], removed: Iterable[int], generation: int | None
+    ) -> None:
+        """One transaction: remove, add, and record the catalog generation now reflected."""
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany("DELETE FROM kw WHERE rowid = ?", ((v,) for v in removed))
+            self.db.executemany("INSERT OR REPLACE INTO kw(rowid, text) VALUES (?, ?)", added)
+            if generation is not None:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO kw_meta VALUES ('generation', ?)", (generation,)
+                )
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK")
+            raise IndexStoreError(f"Cannot update the keyword index: {exc}") from exc
+
+    def search(self, text: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        terms = query_terms(text)
+        if not terms or k <= 0:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        limit = k if allowed is None else max(k * 20, 1000)
+        try:
+            rows = self.db.execute(
+                "SELECT rowid, bm25(kw) AS s FROM kw WHERE kw MATCH ? ORDER BY s LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a query FTS cannot parse finds nothing by keyword; vectors still answer
+        hits = [(int(vid), -float(score)) for vid, score in rows]
+        if allowed is not None:
+            hits = [h for h in hits if h[0] in allowed]
+        return hits[:k]
+
+    def close(self) -> None:
+        self.db.close()

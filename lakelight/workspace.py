@@ -1,0 +1,72 @@
+"""The library object behind every face (CLI, HTTP API, Slack): one workspace, its catalog,
+its indexes, and the operations people run on them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from lakelight.config import Settings, load_settings
+from lakelight.index.catalog import Catalog, TableInfo
+from lakelight.index.embedder import Embedder, get_embedder
+from lakelight.index.indexes import Indexes
+from lakelight.index.pipeline import IngestReport, Progress, run_ingest
+from lakelight.index.retriever import Retriever
+from lakelight.ingest import Format, open_source
+from lakelight.records import Hit
+
+
+class Workspace:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load_settings()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.settings.catalog, self.settings.home)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings)
+
+    @cached_property
+    def indexes(self) -> Indexes:
+        return Indexes(self.settings, self.catalog, self.embedder)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.settings, self.catalog, self.indexes)
+
+    def ingest(
+        self,
+        source: str,
+        *,
+        table: str | None = None,
+        query: str | None = None,
+        format: Format | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        streams = open_source(source, self.settings, table=table, query=query, format=format)
+        return run_ingest(source, streams, self.catalog, self.indexes, progress)
+
+    def search(
+        self,
+        text: str,
+        k: int = 10,
+        *,
+        tables: Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Hit]:
+        return self.retriever.search(text, k, tables=tables, sources=sources)
+
+    def sources(self) -> list[dict[str, Any]]:
+        return self.catalog.list_sources()
+
+    def tables(self) -> list[TableInfo]:
+        return self.catalog.list_tables()
+
+    def close(self) -> None:
+        if "indexes" in self.__dict__:
+            self.indexes.close()
+        if "catalog" in self.__dict__:
+            self.catalog.close()

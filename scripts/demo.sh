@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job on the embedded defaults: ingest a real sales table and real server logs into
+# the workspace (SQLite catalog, FAISS files), then search them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LL=.venv/bin/lakelight
+SUPERSTORE=$(.venv/bin/python -c 'from tests.data import superstore_csv; print(superstore_csv())')
+LOGS=.data/fail2ban/logs
+
+echo "== Ingest Sample Superstore (9,994 sales rows)"
+$LL ingest "$SUPERSTORE" --table superstore
+echo "== Ingest real sshd, Apache and Nginx logs (fail2ban's test logs)"
+for log in sshd apache-auth apache-badbots nginx-http-auth nginx-botsearch; do
+  $LL ingest "$LOGS/$log"
+done
+echo
+echo '== lakelight search "office chairs shipped first class to Seattle" --k 3'
+$LL search "office chairs shipped first class to Seattle" --k 3
+echo
+echo '== lakelight search "failed password for root from 194.117.26.69" --k 3'
+$LL search "failed password for root from 194.117.26.69" --k 3

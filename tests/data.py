@@ -1,0 +1,39 @@
+"""Where the real data sets of DATA.md are found once `make data` has fetched them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make data` first")
+    return path
+
+
+def fail2ban_logs() -> Path:
+    return _need(DATA / "fail2ban" / "logs")
+
+
+def chinook_json() -> Path:
+    return _need(DATA / "chinook" / "initial_data.json")
+
+
+def superstore_csv() -> Path:
+    spec = importlib.util.find_spec("bokeh_sampledata")
+    assert spec and spec.submodule_search_locations
+    return _need(
+        Path(next(iter(spec.submodule_search_locations))) / "_data" / "SampleSuperstore.csv.gz"
+    )
+
+
+def movies_db() -> Path:
+    spec = importlib.util.find_spec("bokeh_sampledata")
+    assert spec and spec.submodule_search_locations
+    return _need(Path(next(iter(spec.submodule_search_locations))) / "_data" / "movies.db")
