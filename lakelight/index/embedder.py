@@ -33,7 +33,10 @@ class Embedder:
         if precision == "bfloat16":
             self.model.to(torch.bfloat16)
         self.batch_size = batch_size
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension() or 0)
         self.model_id = f"{os.path.basename(model_path.rstrip('/'))}@{max_tokens}"
         self._lock = threading.Lock()  # one encode at a time: torch already uses every core
 

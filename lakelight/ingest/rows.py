@@ -15,9 +15,9 @@ _INT = re.compile(r"^[+-]?\d{1,18}$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _BOOLS = {"true": True, "false": False, "yes": True, "no": False}
 _NULLS = {"", "null", "none", "nan", "n/a", "na", "\\n"}
-_ID_NAME = re.compile(
-    r"(^|[_\s-])(id|key|uuid|guid|code|number|no)$|^(id|key|uuid|guid)[_\s-]|[a-z]Id$"
-)
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_ID_WORDS = frozenset({"id", "uuid", "guid", "key", "sku", "number", "no", "nr"})
+_NOT_IDS = frozenset({"phone", "mobile", "fax", "zip", "postal", "house", "street"})
 _DATE_SHAPE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 )
@@ -113,6 +113,14 @@ def coerce(value: Any, type_: ColumnType) -> Any:
     return value
 
 
+def is_id_name(name: str) -> bool:
+    """``id``, ``order_id``, ``CustomerID``, ``imdbID``, ``Order Number``, not ``Phone Number``."""
+    words = [w.lower() for w in _WORD.findall(name)]
+    if not words or words[0] in _NOT_IDS:
+        return False
+    return words[-1] in _ID_WORDS or words[0] in ("id", "uuid", "guid")
+
+
 def detect_key(
     columns: Sequence[Column], rows: Sequence[dict[str, Any]], declared: Sequence[str] = ()
 ) -> tuple[list[str], str]:
@@ -121,7 +129,7 @@ def detect_key(
     if declared:
         return list(declared), "primary_key"
     for col in columns:
-        if col.type not in ("integer", "string") or not _ID_NAME.search(col.name.strip()):
+        if col.type not in ("integer", "string") or not is_id_name(col.name):
             continue
         values = [row.get(col.name) for row in rows]
         if (
