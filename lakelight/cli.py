@@ -17,7 +17,7 @@ from rich.table import Table
 
 from lakelight.config import load_settings
 from lakelight.errors import LakelightError
-from lakelight.index.pipeline import IngestReport
+from lakelight.index.pipeline import IngestReport, reason_kind
 from lakelight.ingest import Format
 from lakelight.records import Hit
 from lakelight.workspace import Workspace
@@ -119,11 +119,17 @@ def _print_report(report: dict[str, Any]) -> None:
     out.print(f"Total: {counts}")
     for t in report["tables"]:
         if t["error"]:
-            err.print(f"[bold red]Error[/] in {t['table']}: {t['error']}", highlight=False)
+            err.print(
+                f"[bold red]Error[/] in {t['table']}: {t['error']}", highlight=False, soft_wrap=True
+            )
         for reason, n in t["reasons"].items():
-            example = next((r for r in t["rejects"] if r["reason"].startswith(reason)), None)
+            example = next((r for r in t["rejects"] if reason_kind(r["reason"]) == reason), None)
             where = f" (first at {example['at']}: {example['reason']})" if example else ""
-            err.print(f"Rejected {n:,} row(s) of {t['table']}: {reason}{where}", highlight=False)
+            err.print(
+                f"Rejected {n:,} row(s) of {t['table']}: {reason}{where}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:

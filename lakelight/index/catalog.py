@@ -367,7 +367,7 @@ class Catalog:
             for chunk in _chunks(sorted(vids), 1000):
                 yield from conn.execute(
                     sa.select(records.c.vid, records.c.text).where(records.c.vid.in_(chunk))
-                ).tuples()
+                )
 
     def fetch(self, vids: Sequence[int]) -> dict[int, StoredRecord]:
         out: dict[int, StoredRecord] = {}

@@ -6,6 +6,7 @@ own, so a killed run keeps what it finished and the next run completes the rest.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from lakelight.index.profile import profile_table
 from lakelight.records import Record, Rejected, TableStream
 
 MAX_REJECTS_KEPT = 100
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 @dataclass
@@ -38,7 +41,7 @@ class TableReport:
     def reject(self, items: Iterable[Rejected]) -> None:
         for item in items:
             self.rejected += 1
-            self.reasons[_reason_kind(item.reason)] += 1
+            self.reasons[reason_kind(item.reason)] += 1
             if len(self.rejects) < MAX_REJECTS_KEPT:
                 self.rejects.append(item)
 
@@ -80,12 +83,9 @@ class IngestReport:
         }
 
 
-def _reason_kind(reason: str) -> str:
-    """Group reasons for counting: drop the specifics after the first digits or quote."""
-    for i, ch in enumerate(reason):
-        if ch.isdigit() or ch in "'\"":
-            return reason[:i].strip() or reason
-    return reason
+def reason_kind(reason: str) -> str:
+    """Group reasons for counting: numbers and quoted values become placeholders."""
+    return _QUOTED.sub("'…'", _NUMBER.sub("N", reason))
 
 
 Progress = Callable[[str, int], None]

@@ -8,9 +8,7 @@ Their admin URLs can be overridden with LAKELIGHT_TEST_PG_URL and LAKELIGHT_TEST
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,8 @@ from lakelight.ingest.sql import ensure_select, open_sql, read_only_engine
 from lakelight.records import Record, TableStream
 from tests import data
 from tests.chinook import TABLE_NAMES, expected_counts, fixture, load_chinook
+from tests.servers import server_database
 
-PG_URL = os.environ.get(
-    "LAKELIGHT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-MYSQL_URL = os.environ.get("LAKELIGHT_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 
@@ -54,50 +49,18 @@ def only(streams: Iterator[TableStream]) -> TableStream:
 # --- databases ----------------------------------------------------------------------------
 
 
-def _server_database(admin_url: str, label: str, env: str, create: str, drop: str) -> Iterator[str]:
-    """A fresh database on a running server, filled with Chinook; dropped afterwards."""
-    name = f"lakelight_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    problem = ""
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(create.format(name=name))
-    except sa.exc.OperationalError as exc:
-        problem = str(exc.orig).strip().splitlines()[0]
-    if problem:
-        pytest.fail(
-            f"{label} is not reachable at {admin.url!r}: start it or point the tests at one "
-            f"with {env} ({problem})"
-        )
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        load_chinook(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(drop.format(name=name))
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    yield from _server_database(
-        PG_URL,
-        "PostgreSQL",
-        "LAKELIGHT_TEST_PG_URL",
-        'CREATE DATABASE "{name}"',
-        'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-    )
+    with server_database("postgresql") as url:
+        load_chinook(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
 def mysql_url() -> Iterator[str]:
-    yield from _server_database(
-        MYSQL_URL,
-        "MariaDB",
-        "LAKELIGHT_TEST_MYSQL_URL",
-        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
-        "DROP DATABASE IF EXISTS `{name}`",
-    )
+    with server_database("mariadb") as url:
+        load_chinook(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,74 @@
+"""The CLI face: flags in, one library call, formatted output; errors are one line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from lakelight.cli import app
+from tests import data
+
+runner = CliRunner()
+
+
+def small_csv(path: Path, n: int = 60) -> Path:
+    import gzip
+
+    with gzip.open(data.superstore_csv(), "rt", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[: n + 1]
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    return path
+
+
+def test_ingest_search_sources_tables(tmp_path: Path) -> None:
+    src = small_csv(tmp_path / "stores.csv")
+    result = runner.invoke(app, ["ingest", str(src), "--table", "stores", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["new"] == 60 and report["ok"] is True
+
+    result = runner.invoke(app, ["search", "Henderson Kentucky bookcases", "--k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3
+    assert set(hits[0]) == {"source", "table", "key", "score", "row"}
+    assert hits[0]["table"] == "stores" and hits[0]["row"]["City"] == "Henderson"
+
+    result = runner.invoke(app, ["search", "Henderson", "--table", "nope", "--json"])
+    assert json.loads(result.stdout) == []
+
+    sources = json.loads(runner.invoke(app, ["sources", "--json"]).stdout)
+    assert sources[0]["source"] == str(src) and sources[0]["rows"] == 60
+    tables = json.loads(runner.invoke(app, ["tables", "--json"]).stdout)
+    assert tables[0]["table"] == "stores" and tables[0]["columns"]["Sales"]["type"] == "float"
+    assert tables[0]["columns"]["Region"]["distinct"] >= 1
+
+    human = runner.invoke(app, ["search", "Henderson", "--k", "1"])
+    assert human.exit_code == 0 and "Henderson" in human.stdout
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 1
+    assert "Error:" in result.stderr and "No such file" in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+    result = runner.invoke(app, ["search", "anything"])
+    assert result.exit_code == 1 and "Nothing ingested yet" in result.stderr
+
+    result = runner.invoke(app, ["ingest", "sqlite:///" + str(tmp_path / "missing.db")])
+    assert result.exit_code == 1 and "Error:" in result.stderr
+
+
+def test_rejected_rows_are_reported_and_exit_ok(tmp_path: Path) -> None:
+    src = tmp_path / "ragged.csv"
+    src.write_text("id,name,amount\n1,ann,3.5\n2,bob\n3,cy,4.0,extra\n4,dee,1.0\n")
+    result = runner.invoke(app, ["ingest", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "2 rejected" in result.stdout
+    assert "expected 3" in result.stderr
