@@ -30,6 +30,15 @@ class Column:
     type: ColumnType
 
 
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    """``column`` of this table holds keys of ``table`` (its ``ref_column``)."""
+
+    column: str
+    table: str
+    ref_column: str
+
+
 @dataclass(slots=True)
 class TableSchema:
     """What a connector knows about one table before its rows are read."""
@@ -40,6 +49,7 @@ class TableSchema:
     primary_key: list[str] = field(default_factory=list)
     kind: TableKind = "table"
     key_origin: Literal["primary_key", "id_column", "row_number", "file_line"] = "row_number"
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

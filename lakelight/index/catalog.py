@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lakelight.errors import CatalogError
 from lakelight.index.materialize import create_table, table_for, typed_rows
-from lakelight.records import Column, Record, TableSchema
+from lakelight.records import Column, ForeignKey, Record, TableSchema
 
 metadata = sa.MetaData()
 
@@ -42,6 +42,7 @@ tables = sa.Table(
     sa.Column("key_origin", sa.String(20), nullable=False),
     sa.Column("primary_key", sa.JSON, nullable=False),
     sa.Column("columns", sa.JSON, nullable=False),
+    sa.Column("foreign_keys", sa.JSON),
     sa.Column("profile", sa.JSON),
     sa.Column("row_count", sa.Integer, nullable=False, default=0),
     sa.Column("updated_at", sa.DateTime, nullable=False),
@@ -101,6 +102,7 @@ class TableInfo:
     columns: list[Column]
     profile: dict[str, Any] | None
     row_count: int
+    foreign_keys: list[ForeignKey]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,7 @@ class Catalog:
         """The catalog entry for a table, created or updated to ``schema``. The flag says the
         columns changed, so its materialized SQL table was rebuilt empty."""
         cols = [{"name": c.name, "type": c.type} for c in schema.columns]
+        fks = [[f.column, f.table, f.ref_column] for f in schema.foreign_keys]
         now = _now()
         with self.begin() as conn:
             sid = conn.execute(
@@ -195,6 +198,7 @@ class Catalog:
                         key_origin=schema.key_origin,
                         primary_key=schema.primary_key,
                         columns=cols,
+                        foreign_keys=fks,
                         row_count=0,
                         updated_at=now,
                     )
@@ -209,6 +213,7 @@ class Catalog:
                         key_origin=schema.key_origin,
                         primary_key=schema.primary_key,
                         columns=cols,
+                        foreign_keys=fks,
                         updated_at=now,
                     )
                 )
@@ -240,6 +245,7 @@ class Catalog:
             columns=[Column(c["name"], c["type"]) for c in row.columns],
             profile=row.profile,
             row_count=row.row_count,
+            foreign_keys=[ForeignKey(*f) for f in row.foreign_keys or []],
         )
 
     def table_info(self, table_id: int) -> TableInfo:

@@ -47,7 +47,15 @@ from sqlalchemy.types import TypeEngine
 from lakelight.config import Settings
 from lakelight.errors import SourceError
 from lakelight.ingest.rows import RecordBuilder, detect_key, infer_columns
-from lakelight.records import Batch, Column, ColumnType, Record, TableSchema, TableStream
+from lakelight.records import (
+    Batch,
+    Column,
+    ColumnType,
+    ForeignKey,
+    Record,
+    TableSchema,
+    TableStream,
+)
 
 __all__ = ["SqlTable", "ensure_select", "open_sql", "read_only_engine"]
 
@@ -198,7 +206,8 @@ def open_sql(
                 found = _find_tables(inspector, source, table)
                 specs = [
                     (schema, name, list(inspector.get_columns(name, schema=schema)),
-                     inspector.get_pk_constraint(name, schema=schema)["constrained_columns"])
+                     inspector.get_pk_constraint(name, schema=schema)["constrained_columns"],
+                     _foreign_keys(inspector, name, schema))
                     for schema, name in found
                 ]  # fmt: skip
         except sa_exc.SQLAlchemyError as exc:
@@ -291,10 +300,10 @@ class SqlTable:
 def _table_streams(
     engine: Engine,
     source: str,
-    specs: list[tuple[str | None, str, list[Any], list[str]]],
+    specs: list[tuple[str | None, str, list[Any], list[str], list[ForeignKey]]],
     settings: Settings,
 ) -> Iterator[TableStream]:
-    for schema, name, reflected, pk in specs:
+    for schema, name, reflected, pk, fks in specs:
         types = {c["name"]: _column_type(c["type"]) for c in reflected}
         columns = [Column(n, t or "string") for n, t in types.items()]
         untyped = frozenset(n for n, t in types.items() if t is None)
@@ -302,9 +311,20 @@ def _table_streams(
         selected: list[Any] = [column(c.name) for c in columns]
         statement = select(*selected).select_from(table(name, schema=schema))
         ordered = statement.order_by(*(column(k) for k in pk))
-        stream = SqlTable(engine, TableSchema(source, label, columns, pk), ordered, settings)
+        described = TableSchema(source, label, columns, pk, foreign_keys=fks)
+        stream = SqlTable(engine, described, ordered, settings)
         stream.settle(untyped)
         yield stream
+
+
+def _foreign_keys(inspector: Any, name: str, schema: str | None) -> list[ForeignKey]:
+    """Single-column foreign keys as declared; composite ones are left out."""
+    found = []
+    for fk in inspector.get_foreign_keys(name, schema=schema):
+        cols, refs = fk.get("constrained_columns") or [], fk.get("referred_columns") or []
+        if len(cols) == 1 and len(refs) == 1 and fk.get("referred_table"):
+            found.append(ForeignKey(cols[0], fk["referred_table"], refs[0]))
+    return found
 
 
 def _find_tables(inspector: Any, source: str, wanted: str | None) -> list[tuple[str | None, str]]:
