@@ -108,3 +108,16 @@ class TableStream(Protocol):
     schema: TableSchema
 
     def batches(self) -> Iterator[Batch]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A row an answer rests on, as retrieved or joined: never made up."""
+
+    source: str
+    table: str
+    key: str
+    row: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "table": self.table, "key": self.key, "row": self.row}

@@ -398,6 +398,22 @@ class Catalog:
                     )
         return out
 
+    def records_by_keys(self, table: TableInfo, keys: Sequence[str]) -> list[StoredRecord]:
+        """Stored records of one table by key, in the order of ``keys``."""
+        found: dict[str, StoredRecord] = {}
+        with self.connect() as conn:
+            for chunk in _chunks(list(keys), 500):
+                rows = conn.execute(
+                    sa.select(records.c.vid, records.c.rid, records.c.key, records.c.fields).where(
+                        records.c.table_id == table.id, records.c.key.in_(chunk)
+                    )
+                )
+                for r in rows:
+                    found[r.key] = StoredRecord(
+                        r.vid, r.rid, table.source, table.name, r.key, json.loads(r.fields)
+                    )
+        return [found[k] for k in keys if k in found]
+
     def vids_of_tables(self, table_ids: Sequence[int]) -> list[int]:
         with self.connect() as conn:
             return list(
