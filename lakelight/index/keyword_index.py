@@ -76,6 +76,12 @@ _STOPWORDS = frozenset(
 )
 
 
+def is_identifier(term: str) -> bool:
+    """A code-like term: digits with letters or inner punctuation ("CA-2016-1", "10.0.0.1")."""
+    has_digit = any(c.isdigit() for c in term)
+    return has_digit and (len(term) >= 4 or any(c in ".-@:/_" for c in term))
+
+
 def query_terms(text: str) -> list[str]:
     terms = [t for t in _TERM.findall(text) if t.lower() not in _STOPWORDS]
     return list(dict.fromkeys(terms))[:64]

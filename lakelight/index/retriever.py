@@ -11,6 +11,7 @@ import numpy as np
 from lakelight.config import Settings
 from lakelight.index.catalog import Catalog
 from lakelight.index.indexes import Indexes
+from lakelight.index.keyword_index import is_identifier, query_terms
 from lakelight.records import Hit
 
 
@@ -54,12 +55,19 @@ class Retriever:
         fused: dict[int, float] = {}
         similarity = dict(vector_hits)
         keyword_rank: dict[int, int] = {}
+        rrf_k = self.settings.rrf_k
         for rank, (vid, _) in enumerate(vector_hits, 1):
-            fused[vid] = fused.get(vid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+            fused[vid] = fused.get(vid, 0.0) + 1.0 / (rrf_k + rank)
+        # Identifiers (IPs, order numbers, codes) are what embeddings blur and exact terms
+        # find: a query holding one trusts the keyword ranking twice as much.
+        weight = 2.0 if any(is_identifier(t) for t in query_terms(query)) else 1.0
         for rank, (vid, _) in enumerate(keyword_hits, 1):
-            fused[vid] = fused.get(vid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+            fused[vid] = fused.get(vid, 0.0) + weight / (rrf_k + rank)
             keyword_rank[vid] = rank
-        top = sorted(fused, key=lambda v: (-fused[v], -similarity.get(v, -1.0)))[:k]
+        top = sorted(
+            fused,
+            key=lambda v: (-fused[v], keyword_rank.get(v, len(fused)), -similarity.get(v, -1.0)),
+        )[:k]
         stored = self.catalog.fetch(top)
         return [
             Hit(
