@@ -14,7 +14,8 @@ import numpy as np
 
 from lakelight.errors import IndexStoreError
 
-faiss.omp_set_num_threads(max(1, os.cpu_count() or 1))
+# One query is faster on one thread: waking an OpenMP team costs more than it saves.
+faiss.omp_set_num_threads(1)
 
 
 class VectorStore:
@@ -102,9 +103,9 @@ class VectorStore:
                 return []
             selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
             params = (
-                faiss.SearchParameters(sel=selector)
+                faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
                 if self.is_exact
-                else faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
+                else faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)  # type: ignore[call-arg]
             )
         q = np.ascontiguousarray(query.reshape(1, -1), np.float32)
         scores, ids = self.index.search(q, min(k, self.size), params=params)

@@ -173,10 +173,10 @@ def _format_of(path: str, head: bytes, text_sample: str | None) -> str:
 
     lines = text_sample.splitlines()[:200]
     stripped = text_sample.lstrip()
+    if looks_like_log(lines):  # before JSON: JSON-lines logs are logs
+        return "log"
     if stripped.startswith(("{", "[")):
         return "json"
-    if looks_like_log(lines):
-        return "log"
     if _sniff_dialect(text_sample, ext) is not None:
         return "csv"
     return "log"  # unknown line-oriented text: kept line by line as raw log entries
