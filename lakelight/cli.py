@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -171,6 +172,58 @@ def search(
                 highlight=False,
             )
             out.print(f"   {fields[:400]}", highlight=False, soft_wrap=True)
+
+    _run(body)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A plain-language question about your data.")],
+    table: Annotated[str | None, typer.Option(help="Answer from this table only.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Extractive answers only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Answer a question with citations to the rows used (SQL for figures)."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            answer = ws.ask(question, table=table, use_llm=not no_llm)
+        if as_json:
+            _dump(answer.as_dict())
+            return
+        out.print(answer.answer, highlight=False, soft_wrap=True)
+        if answer.sql:
+            out.print(f"[dim]SQL:[/] {answer.sql}", highlight=False, soft_wrap=True)
+        for n, c in enumerate(answer.citations, 1):
+            fields = "; ".join(f"{k}={v}" for k, v in c.row.items() if v not in (None, ""))
+            out.print(f"[{n}] {c.table} {c.key}: {fields[:300]}", highlight=False, soft_wrap=True)
+
+    _run(body)
+
+
+@app.command(name="eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help="JSON lines: question, answer, keys?.")],
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Extractive answers only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score answers on a question set: accuracy per kind, citations, don't-knows, latency."""
+    from lakelight.rag.evaluate import load_questions, run_eval
+
+    def body() -> None:
+        items = load_questions(questions)
+        with _workspace() as ws:
+            report = run_eval(items, lambda q: ws.ask(q, use_llm=not no_llm))
+        if as_json:
+            _dump(report)
+            return
+        grid = Table("kind", "accuracy")
+        for kind, acc in report["summary"]["accuracy_by_kind"].items():
+            grid.add_row(kind, f"{acc:.0%}")
+        out.print(grid)
+        for name, value in report["summary"].items():
+            if name != "accuracy_by_kind":
+                out.print(f"{name}: {value}", highlight=False)
 
     _run(body)
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -54,6 +54,51 @@ class Settings(BaseSettings):
         50, ge=1, description="Candidates each ranking (vector, keyword) gives to fusion."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    answer_rows: int = Field(8, ge=1, description="Rows retrieved to answer a lookup question.")
+    relevance_floor: float = Field(
+        0.35,
+        description="Cosine below which retrieved rows count as unrelated to a question "
+        "(unless a row holds the question's own words).",
+    )
+    sql_max_rows: int = Field(1000, ge=1, description="Row limit on SQL run for a question.")
+    sql_timeout: float = Field(5.0, gt=0, description="Seconds a question's SQL may run.")
+    llm_backend: str = Field(
+        "local",
+        description="LLM backend: local (bundled SmolLM2 on CPU), openai (any OpenAI-compatible "
+        "server: vLLM, Ollama, llama.cpp, TGI), none (extractive answers only), or the name a "
+        "plugin registered.",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.",
+    )
+    llm_model: str | None = Field(
+        None, description="Model name the OpenAI-compatible server serves (its /v1/models id)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key sent to the OpenAI-compatible server; never printed."
+    )
+    llm_model_path: str | None = Field(
+        None,
+        description="A local GGUF file or Hugging Face model folder used by the local backend "
+        "instead of the bundled SmolLM2-135M-Instruct.",
+    )
+    llm_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for an LLM server's answer before giving up."
+    )
+    llm_max_tokens: int = Field(256, ge=1, description="Most tokens the LLM writes per answer.")
+    llm_threads: int = Field(
+        1,
+        ge=0,
+        description="CPU threads the local LLM generates with (0: torch's default, every core); "
+        "one is fastest for the small bundled model and far faster when other work shares the CPU.",
+    )
+    llm_capable: bool | None = Field(
+        None,
+        description="Whether the model is good enough for text-to-SQL and free phrasing; "
+        "default: the backend's own judgement (local no, openai yes).",
+    )
 
     @classmethod
     def settings_customise_sources(

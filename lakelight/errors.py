@@ -6,7 +6,14 @@
     │   └── UnsupportedFormatError the format is unknown or cannot be detected
     ├── CatalogError               the catalog database failed or is inconsistent
     ├── IndexStoreError            the vector or keyword index cannot be read or written
-    └── EmbedderError              the embedding model cannot be loaded or run
+    ├── EmbedderError              the embedding model cannot be loaded or run
+    ├── QuestionError              a question is empty, too long or names an unknown table
+    ├── NothingIngestedError       there is no data to answer from yet
+    ├── UnsafeQueryError           a SQL statement failed the SELECT-only check
+    └── BackendError               the LLM backend failed (bad request, auth, bad answer)
+        ├── BackendUnavailableError no LLM can answer now: none configured, server down or
+        │                          timed out or overloaded, local model missing
+        └── UnknownBackendError    LAKELIGHT_LLM_BACKEND names no registered backend
 
 Programmer mistakes raise ValueError/TypeError instead, so they never pass as user errors.
 """
@@ -40,3 +47,32 @@ class IndexStoreError(LakelightError):
 
 class EmbedderError(LakelightError):
     """The embedding model cannot be loaded or run."""
+
+
+class QuestionError(LakelightError):
+    """A question cannot be asked as given: empty, too long, or naming an unknown table."""
+
+
+class NothingIngestedError(LakelightError):
+    """The workspace holds no data yet."""
+
+
+class UnsafeQueryError(LakelightError):
+    """A statement was refused before it ran; the message says which rule it broke."""
+
+
+class QueryTimeoutError(LakelightError):
+    """A checked statement ran longer than its time limit and was stopped."""
+
+
+class BackendError(LakelightError):
+    """The LLM backend failed: the message names the backend (or server URL) and the fix."""
+
+
+class BackendUnavailableError(BackendError):
+    """No LLM can answer right now (none configured, server unreachable, timed out or
+    overloaded, local model missing); callers may fall back to extractive answers."""
+
+
+class UnknownBackendError(BackendError):
+    """The LLM backend name is not registered; the message lists the known names."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lakelight.config import Settings, load_settings
 from lakelight.index.catalog import Catalog, TableInfo
@@ -15,6 +15,9 @@ from lakelight.index.pipeline import IngestReport, Progress, run_ingest
 from lakelight.index.retriever import Retriever
 from lakelight.ingest import Format, open_source
 from lakelight.records import Hit
+
+if TYPE_CHECKING:
+    from lakelight.rag.answer import Answer, Asker
 
 
 class Workspace:
@@ -58,6 +61,19 @@ class Workspace:
         sources: Sequence[str] | None = None,
     ) -> list[Hit]:
         return self.retriever.search(text, k, tables=tables, sources=sources)
+
+    @cached_property
+    def asker(self) -> Asker:
+        from lakelight.llm import get_backend
+        from lakelight.rag.answer import Asker
+
+        return Asker(
+            self.settings, self.catalog, self.retriever, lambda: get_backend(self.settings)
+        )
+
+    def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:
+        """A cited answer: see ``lakelight.rag``."""
+        return self.asker.ask(question, table=table, use_llm=use_llm)
 
     def sources(self) -> list[dict[str, Any]]:
         return self.catalog.list_sources()

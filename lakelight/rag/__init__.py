@@ -1,0 +1,2 @@
+"""Question answering: route a question, answer lookups with cited rows, answer aggregates with
+checked SQL over the catalog."""

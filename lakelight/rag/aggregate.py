@@ -1,0 +1,246 @@
+"""Deterministic question → SQL for the common aggregate shapes: count, sum, average, min/max,
+top-N and group-by, with filters from values found in the catalog, numeric comparisons, text
+contained in log messages and time windows.
+
+Each table is tried on its own (plus the tables its foreign keys reach); the plan that explains
+the most of the question wins. When a needed column, value or number is not found, there is no
+plan: a figure computed over the wrong rows is worse than no figure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from lakelight.index.catalog import TableInfo
+from lakelight.index.materialize import KEY_COLUMN, table_for
+from lakelight.rag.aggregate_parse import Question, Tok, parse_question, tokenize, wordset
+from lakelight.rag.aggregate_plan import TablePlanner
+from lakelight.rag.aggregate_sql import Shape, build_sql
+from lakelight.rag.sql_guard import sql_dialect
+from lakelight.rag.words import STOPWORDS
+
+__all__ = ["AggregatePlan", "ValueIndex", "ValueMatch", "ValueRef", "plan_aggregate"]
+
+MAX_DISTINCT = 5000  # string columns with more distinct values are not indexed
+MAX_NUMERIC_DISTINCT = 100  # integer columns (status codes...) whose values a bare number may be
+MAX_VALUE_TOKENS = 8
+MAX_VALUE_CHARS = 200
+TEXT_NAMES = wordset(
+    """message msg text description body content comment summary detail note log"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRef:
+    """A distinct value of a column: where it is, as stored, and how many rows hold it."""
+
+    table: str  # sql_name
+    column: str
+    value: Any
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ValueMatch:
+    """Question tokens [start, end) spell a stored value (several columns may hold it)."""
+
+    start: int
+    end: int
+    refs: tuple[ValueRef, ...]
+
+
+def value_key(text: str) -> tuple[str, ...] | None:
+    """The normalized tokens a value is found by: "New York City" → ("new", "york", "city")."""
+    if not text or len(text) > MAX_VALUE_CHARS:
+        return None
+    key = tuple(t.norm for t in tokenize(text) if t.kind != "sym" and t.norm)
+    return key if 0 < len(key) <= MAX_VALUE_TOKENS else None
+
+
+class ValueIndex:
+    """Distinct values of the catalog's low-cardinality columns, to resolve names in questions
+    ("West region", "in California", "user root", "status 404")."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: list[TableInfo],
+        values: dict[tuple[str, ...], list[ValueRef]],
+        numbers: dict[tuple[str, str], frozenset[float]],
+        distinct: dict[tuple[str, str], int],
+        texts: dict[str, list[str]],
+    ):
+        self.engine = engine
+        self.dialect = sql_dialect(engine.dialect.name)
+        self.values = values
+        self.numbers = numbers
+        self.distinct = distinct
+        self.texts = texts
+        self._tables = {t.sql_name: t for t in tables}
+        self._contains: dict[tuple[str, str, str], bool] = {}
+
+    @classmethod
+    def build(
+        cls, engine: Engine, tables: list[TableInfo], *, max_distinct: int = MAX_DISTINCT
+    ) -> ValueIndex:
+        values: dict[tuple[str, ...], list[ValueRef]] = defaultdict(list)
+        numbers: dict[tuple[str, str], frozenset[float]] = {}
+        distinct: dict[tuple[str, str], int] = {}
+        texts: dict[str, list[str]] = {}
+        with engine.connect() as conn:
+            for t in tables:
+                mat = table_for(t.sql_name, t.columns)
+                for c in t.columns:
+                    if c.name == KEY_COLUMN or c.type not in ("string", "integer"):
+                        continue
+                    col = mat.c[c.name]
+                    known = ((t.profile or {}).get(c.name) or {}).get("distinct")
+                    if c.type == "string" and _is_text(t, c.name):
+                        texts.setdefault(t.sql_name, []).append(c.name)
+                    cap = max_distinct if c.type == "string" else MAX_NUMERIC_DISTINCT
+                    if known is not None and known > cap:
+                        continue
+                    rows = conn.execute(
+                        sa.select(col, sa.func.count())
+                        .where(col.is_not(None))
+                        .group_by(col)
+                        .limit(cap + 1)
+                    ).all()
+                    if len(rows) > cap:
+                        continue
+                    distinct[(t.sql_name, c.name)] = len(rows)
+                    if c.type == "integer":
+                        numbers[(t.sql_name, c.name)] = frozenset(float(v) for v, _ in rows)
+                        continue
+                    for value, n in rows:
+                        if key := value_key(str(value)):
+                            values[key].append(ValueRef(t.sql_name, c.name, value, int(n)))
+        return cls(engine, tables, dict(values), numbers, distinct, texts)
+
+    def matches(self, q: Question) -> list[ValueMatch]:
+        """Every run of question tokens that spells a stored value, longest first."""
+        found: list[ValueMatch] = []
+        toks = q.toks
+        for i in range(len(toks)):
+            for n in range(min(MAX_VALUE_TOKENS, len(toks) - i), 0, -1):
+                seg = toks[i : i + n]
+                if any(t.kind == "sym" for t in seg) or (n > 1 and seg[0].kind == "quote"):
+                    continue
+                key = value_key(seg[0].norm) if seg[0].kind == "quote" else _key(seg)
+                if key and (refs := self.values.get(key)) and not _trivial(seg):
+                    found.append(ValueMatch(i, i + n, tuple(refs)))
+        found.sort(key=lambda m: (m.start - m.end, m.start))
+        return found
+
+    def numeric_columns(self, table: str, value: float) -> list[str]:
+        """Low-cardinality integer columns of ``table`` holding ``value``, fewest values first."""
+        cols = [c for (t, c), vals in self.numbers.items() if t == table and value in vals]
+        return sorted(cols, key=lambda c: self.distinct.get((table, c), 0))
+
+    def text_columns(self, table: str) -> list[str]:
+        return self.texts.get(table, [])
+
+    def contains(self, table: str, column: str, phrase: str) -> bool:
+        """Some row's ``column`` contains ``phrase`` (case-insensitive); cached."""
+        key = (table, column, phrase)
+        if key not in self._contains:
+            info = self._tables.get(table)
+            found = False
+            if info is not None:
+                col = table_for(info.sql_name, info.columns).c[column]
+                pattern = "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
+                with self.engine.connect() as conn:
+                    query = sa.select(sa.literal(1)).where(sa.func.lower(col).like(pattern))
+                    found = conn.execute(query.limit(1)).first() is not None
+            self._contains[key] = found
+        return self._contains[key]
+
+
+def _key(seg: list[Tok]) -> tuple[str, ...]:
+    return tuple(t.norm for t in seg)
+
+
+def _trivial(seg: list[Tok]) -> bool:
+    if len(seg) > 1 or seg[0].kind != "word":
+        return False
+    word = seg[0].norm
+    return len(word) < 2 or word in STOPWORDS
+
+
+def _is_text(table: TableInfo, column: str) -> bool:
+    name = column.lower()
+    return name in TEXT_NAMES or (table.kind == "log" and name in ("message", "msg"))
+
+
+@dataclass
+class AggregatePlan:
+    """A checked statement computing the figure a question asks for, and how it was read."""
+
+    sql: str
+    sample_sql: str  # the _key of up to 5 rows behind the figure, for citations
+    table: TableInfo
+    kind: str  # count distinct sum avg min max top group
+    measure: str | None
+    filters: list[tuple[str, str, Any]]
+    group_by: list[str]
+    description: str
+    limit: int | None  # N of a top-N
+    tables: list[TableInfo]  # every table the statements read (for access checks)
+    score: float  # how much of the question the plan explains
+
+
+def plan_aggregate(
+    question: str,
+    tables: list[TableInfo],
+    values: ValueIndex,
+    *,
+    table: str | None = None,
+    max_rows: int = 1000,
+) -> AggregatePlan | None:
+    """The SQL answering ``question`` over one of ``tables`` (the ones the user may read),
+    or None when it is not aggregate-shaped or names something no table has."""
+    q = parse_question(question)
+    if not q.is_aggregate():
+        return None
+    candidates = [t for t in tables if table is None or table in (t.name, t.sql_name)]
+    by_name = {(t.source, t.name): t for t in tables}
+    matches = values.matches(q)
+    planned: list[tuple[float, Shape]] = []
+    for t in candidates:
+        result = TablePlanner(q, t, by_name, values, matches).plan()
+        if result is not None:
+            planned.append(result)
+    if not planned:
+        return None
+    planned.sort(key=lambda p: -p[0])
+    score, shape = planned[0]
+    if len(planned) > 1 and planned[1][0] >= score:
+        return None  # two tables explain the question equally well: do not guess
+    if len(candidates) > 1 and score <= 0:
+        return None  # nothing in the question points at this table
+    sql, sample_sql = build_sql(shape, values.dialect, max_rows)
+    return AggregatePlan(
+        sql=sql,
+        sample_sql=sample_sql,
+        table=shape.table,
+        kind=shape.kind,
+        measure=shape.measure.label if shape.measure else None,
+        filters=[(f.src.label, f.op, f.value) for f in shape.filters],
+        group_by=_group_labels(shape),
+        limit=shape.limit,
+        description=shape.describe(),
+        tables=shape.tables(),
+        score=score,
+    )
+
+
+def _group_labels(shape: Shape) -> list[str]:
+    if shape.key is None:
+        return []
+    if shape.bucket:
+        return [f"{shape.key.label} ({shape.bucket})"]
+    return [s.label for s in shape.labels]

@@ -1,0 +1,219 @@
+"""Aggregate questions answered by SQL over the typed tables: the deterministic planner for the
+common shapes, LLM text-to-SQL only when a capable model is configured. Every statement passes
+``sql_guard`` and runs read-only; the answer states the figure and cites rows behind it."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from lakelight.config import Settings
+from lakelight.errors import BackendError, LakelightError
+from lakelight.index.catalog import Catalog, TableInfo
+from lakelight.index.materialize import KEY_COLUMN
+from lakelight.llm import ChatBackend, ChatMessage
+from lakelight.llm.prompts import DATA_RULES
+from lakelight.rag.aggregate import ValueIndex, plan_aggregate
+from lakelight.rag.aggregate_parse import parse_question
+from lakelight.rag.sql_guard import check_sql, run_select, sql_dialect
+from lakelight.records import Citation
+
+MAX_LISTED = 10
+SAMPLE_ROWS = 5
+_FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass
+class Computed:
+    text: str
+    sql: str
+    citations: list[Citation]
+
+
+class AggregateAnswerer:
+    def __init__(self, settings: Settings, catalog: Catalog):
+        self.settings, self.catalog = settings, catalog
+        self._values: tuple[int, ValueIndex] | None = None
+
+    def values(self, tables: list[TableInfo]) -> ValueIndex:
+        """The value index, rebuilt only when the catalog changed."""
+        generation = self.catalog.generation()
+        if self._values is None or self._values[0] != generation:
+            all_tables = self.catalog.list_tables()
+            self._values = (generation, ValueIndex.build(self.catalog.engine, all_tables))
+        return self._values[1]
+
+    def answer(
+        self,
+        question: str,
+        tables: list[TableInfo],
+        backend: ChatBackend | None,
+        timings: dict[str, float],
+    ) -> Computed | None:
+        t0 = time.perf_counter()
+        if not parse_question(question).is_aggregate():
+            return None
+        plan = plan_aggregate(
+            question, tables, self.values(tables), max_rows=self.settings.sql_max_rows
+        )
+        allowed = {t.sql_name for t in tables}
+        if plan is not None:
+            result = run_select(
+                self.catalog.engine,
+                plan.sql,
+                allowed,
+                max_rows=self.settings.sql_max_rows,
+                timeout_s=self.settings.sql_timeout,
+            )
+            keys = self._sample_keys(plan.sample_sql, allowed)
+            timings["sql_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+            citations = self._cite(plan.table, keys)
+            text = format_result(plan.description, result.columns, result.rows)
+            return Computed(text, result.sql, citations)
+        if backend is not None and backend.capable:
+            return self._text_to_sql(question, tables, backend, allowed, timings)
+        return None
+
+    def _sample_keys(self, sql: str, allowed: set[str]) -> list[str]:
+        if not sql:
+            return []
+        result = run_select(
+            self.catalog.engine,
+            sql,
+            allowed,
+            max_rows=SAMPLE_ROWS,
+            timeout_s=self.settings.sql_timeout,
+        )
+        return [str(row[0]) for row in result.rows if row and row[0] is not None]
+
+    def _cite(self, table: TableInfo, keys: list[str]) -> list[Citation]:
+        return [
+            Citation(r.source, r.table, r.key, r.fields)
+            for r in self.catalog.records_by_keys(table, keys)
+        ]
+
+    def _text_to_sql(
+        self,
+        question: str,
+        tables: list[TableInfo],
+        backend: ChatBackend,
+        allowed: set[str],
+        timings: dict[str, float],
+    ) -> Computed | None:
+        """A capable model writes the SQL; the guard decides whether it runs."""
+        t0 = time.perf_counter()
+        dialect = sql_dialect(self.catalog.engine.dialect.name)
+        messages = [
+            ChatMessage(
+                role="system", content=f"{DATA_RULES} {TEXT_TO_SQL_RULES.format(dialect=dialect)}"
+            ),
+            ChatMessage(role="user", content=f"{describe_tables(tables)}\n\nQuestion: {question}"),
+        ]
+        try:
+            reply = backend.chat(messages, max_tokens=300)
+            sql = extract_sql(reply)
+            if sql is None:
+                return None
+            checked = check_sql(sql, allowed, dialect, self.settings.sql_max_rows)
+            result = run_select(
+                self.catalog.engine,
+                checked,
+                allowed,
+                max_rows=self.settings.sql_max_rows,
+                timeout_s=self.settings.sql_timeout,
+            )
+        except (BackendError, LakelightError):
+            return None  # the planner and lookup paths still answer
+        timings["llm_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        citations: list[Citation] = []
+        sample = sample_sql(checked, dialect, allowed)
+        if sample is not None:
+            table_name, sample_statement = sample
+            table = next(t for t in tables if t.sql_name == table_name)
+            try:
+                citations = self._cite(table, self._sample_keys(sample_statement, allowed))
+            except LakelightError:
+                citations = []
+        text = format_result("Result of the query", result.columns, result.rows)
+        return Computed(text, result.sql, citations)
+
+
+TEXT_TO_SQL_RULES = (
+    "Write one read-only {dialect} SELECT statement that answers the question over the tables "
+    "described. Quote every column name with double quotes. Reply with the SQL only, in a "
+    "```sql fence."
+)
+
+
+def describe_tables(tables: list[TableInfo]) -> str:
+    lines = []
+    for t in tables:
+        cols = []
+        for c in t.columns:
+            top = (t.profile or {}).get(c.name, {}).get("top") or []
+            examples = ", ".join(repr(v) for v, _ in top[:3])
+            cols.append(f'  "{c.name}" {c.type}' + (f" (e.g. {examples})" if examples else ""))
+        lines.append(f"TABLE {t.sql_name} ({t.row_count} rows):\n" + "\n".join(cols))
+    return "\n".join(lines)
+
+
+def extract_sql(reply: str) -> str | None:
+    fenced = _FENCE.search(reply)
+    text = fenced.group(1) if fenced else reply
+    match = re.search(r"\b(WITH|SELECT)\b.*", text, re.IGNORECASE | re.DOTALL)
+    return match.group(0).strip().rstrip(";") if match else None
+
+
+def sample_sql(sql: str, dialect: str, allowed: set[str]) -> tuple[str, str] | None:
+    """For a one-table statement: the keys of a few rows its WHERE selects."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(tree, exp.Select) or tree.args.get("joins"):
+        return None
+    sources = list(tree.find_all(exp.Table))
+    if len(sources) != 1 or sources[0].name not in allowed:
+        return None
+    name = sources[0].name
+    sample = exp.select(exp.column(KEY_COLUMN, quoted=True)).from_(exp.to_table(name))
+    where = tree.args.get("where")
+    if where is not None:
+        sample = sample.where(where.this.copy())
+    statement = sample.limit(SAMPLE_ROWS).sql(dialect=dialect)
+    return name, check_sql(statement, allowed, dialect, SAMPLE_ROWS)
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
+def format_result(description: str, columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    if not rows:
+        return f"{description}: no rows match."
+    if len(rows) == 1 and len(columns) == 1:
+        return f"{description}: {format_value(rows[0][0])}."
+    listed = [
+        ", ".join(format_value(v) for v in row[:-1]) + f": {format_value(row[-1])}"
+        if len(row) > 1
+        else format_value(row[0])
+        for row in rows[:MAX_LISTED]
+    ]
+    more = f" (and {len(rows) - MAX_LISTED} more)" if len(rows) > MAX_LISTED else ""
+    return f"{description}: " + "; ".join(listed) + more + "."

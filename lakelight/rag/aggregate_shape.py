@@ -1,0 +1,346 @@
+"""Decide what a question computes on one table (count, sum, average, min/max, top-N, group-by)
+and account for what is left of it: bare numbers and words found in a text column."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakelight.index.catalog import TableInfo
+from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, Question, Tok
+from lakelight.rag.aggregate_sql import Filter, Shape, Source
+from lakelight.rag.words import STOPWORDS, fold
+
+if TYPE_CHECKING:
+    from lakelight.rag.aggregate_plan import Mention, TablePlanner
+
+NUMERIC = ("integer", "float")
+GROUPABLE = ("string", "integer", "boolean")
+_SKIP = frozenset({"the", "a", "an", "each", "every", "all", "is", "are", "was", "were", "of"})
+_PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "on", "by", "inside", "within"})
+_PREPOSITIONS = frozenset({"for", "of", "with", "to", "about", "regarding"})
+_ARTICLES = frozenset({"the", "a", "an", "this", "that", "these", "those"})
+_LABEL_NAMES = ("name", "title", "label")
+_COUNT_SKIP = frozenset({"distinct", "different", "unique", "separate", "individual"})
+
+
+def label_columns(table: TableInfo) -> list[str]:
+    """The columns that name a row of ``table`` for people (name, title, first/last name)."""
+    strings = [c.name for c in table.columns if c.type == "string"]
+    for wanted in _LABEL_NAMES:
+        exact = [c for c in strings if c.lower() == wanted]
+        if exact:
+            return exact
+    named = [c for c in strings if "name" in c.lower()][:2]
+    return named or strings[:1]
+
+
+def _group_at(p: TablePlanner, pos: int) -> tuple[Source, list[Source]] | None:
+    toks = p.q.toks
+    while pos < len(toks) and toks[pos].norm in _SKIP:
+        pos += 1
+    for m in p.mentions:
+        if m.start != pos or not p._free(m):
+            continue
+        src = m.src
+        if src.column in p.links:
+            target, ref = p.links[src.column]
+            labels = [
+                Source(
+                    c, next(x.type for x in target.columns if x.name == c), target, src.column, ref
+                )
+                for c in label_columns(target)
+            ]
+        elif src.type in GROUPABLE:
+            labels = [src]
+        else:
+            continue
+        p._use(m.start, m.end)
+        p.score += m.score
+        if _second_group(p, m.end):
+            p.ambiguous = True  # "by region and category": one grouping column only
+            return None
+        return src, labels
+    return None
+
+
+def _second_group(p: TablePlanner, pos: int) -> bool:
+    """Another grouping column follows: "by region and category", "by region and by segment"."""
+    toks = p.q.toks
+    if pos >= len(toks) or toks[pos].norm not in ("and", "then"):
+        return False
+    pos += 1
+    while pos < len(toks) and toks[pos].norm in (*_SKIP, "by", "per", "each"):
+        pos += 1
+    return _groupable_at(p, pos)
+
+
+def _groupable_at(p: TablePlanner, pos: int) -> bool:
+    toks = p.q.toks
+    while pos < len(toks) and toks[pos].norm in _SKIP:
+        pos += 1
+    return any(
+        m.start == pos and (m.src.type in GROUPABLE or m.src.column in p.links) and p._free(m)
+        for m in p.mentions
+    )
+
+
+def _measure(
+    p: TablePlanner, positions: list[int], kinds: tuple[str, ...], key: Source | None
+) -> Mention | None:
+    for pos in positions:
+        for after, before in ((5, 0), (0, 3)):
+            m = p._near(pos, kinds, after=after, before=before, free=False)
+            if m is not None and m.src != key and not p.id_like(m.src):
+                return m
+    return None
+
+
+def _count_target(p: TablePlanner, start: int) -> tuple[str, Mention | None]:
+    """What "how many <noun>" counts: rows, the sum of a numeric column, or distinct values."""
+    toks = p.q.toks
+    for i in range(start, min(start + 3, len(toks))):
+        tok = toks[i]
+        if tok.norm in _COUNT_SKIP or (tok.norm in STOPWORDS and tok.norm not in COUNT_NOUNS):
+            continue
+        if i in p.table_span:
+            p.score += 1.0  # "how many tracks" on Track
+            return "count", None
+        if i in p.used or tok.norm in COUNT_NOUNS or tok.kind != "word":
+            return "count", None
+        for m in p.mentions:
+            if m.start == i and p._free(m) and m.score >= 0.8:
+                if m.src.type in NUMERIC and not p.id_like(m.src):
+                    return "sum", m
+                return "distinct", m
+        if i not in p.explained and tok.norm in p.other_tables:
+            return "invalid", None  # "how many tracks" asked of a table that has none
+        return "count", None
+    return "count", None
+
+
+def _asks_which(q: Question) -> bool:
+    return bool(q.toks) and q.toks[0].norm in ("which", "what", "who")
+
+
+def _count_start(p: TablePlanner, k: int) -> int:
+    """The token after "how many", "number of", "count of" or "count"."""
+    toks = p.q.toks
+    two_words = toks[k].norm in ("how", "number") or (
+        k + 1 < len(toks) and toks[k + 1].norm == "of"
+    )
+    return k + 2 if two_words else k + 1
+
+
+def resolve_shape(p: TablePlanner) -> Shape | None:
+    q = p.q
+    kind, limit, descending = "", None, True
+    group: tuple[Source, list[Source]] | None = None
+    bucket: str | None = None
+    if q.top:
+        group = _group_at(p, q.top[2])
+        if group is None:
+            return None
+        kind, limit, descending = "top", q.top[0], q.top[1]
+    elif q.most_common and (group := _group_at(p, q.most_common[1])) is not None:
+        kind, limit, descending = "top", 1, q.most_common[0]
+    elif q.most_common and not _asks_which(q):
+        return None
+    elif q.superlative and _asks_which(q):
+        group = _group_at(p, 1)
+        if group is not None:
+            kind, limit, descending = "top", 1, q.superlative[0]
+    if group is None and q.bucket:
+        src = p._datetime()
+        if src is not None:
+            group, bucket, kind = (src, []), q.bucket, "group"
+        elif (column := p.named_column(q.bucket, GROUPABLE)) is not None:
+            group, kind = (column, [column]), "group"  # "per year" with a Year column
+            p.score += 1.0
+        else:
+            return None
+    if group is None:
+        for n, pos in enumerate(q.groups):
+            if (group := _group_at(p, pos)) is not None:
+                kind = "group"
+                if any(_groupable_at(p, other) for other in q.groups[n + 1 :]):
+                    return None  # "sales by region and profit by segment"
+                break
+    if p.ambiguous:
+        return None
+    if group is not None:
+        return _keyed(p, kind, group, bucket, limit, descending)
+    return _scalar(p)
+
+
+def _keyed(
+    p: TablePlanner,
+    kind: str,
+    group: tuple[Source, list[Source]],
+    bucket: str | None,
+    limit: int | None,
+    descending: bool,
+) -> Shape | None:
+    q, aggs = p.q, p.q.aggs
+    key, labels = group
+    positions = [i for k in ("avg", "sum", "max", "min") for i in aggs[k]]
+    positions += ([q.superlative[1]] if q.superlative else []) + q.groups
+    if not any(aggs.values()) and kind == "group":
+        positions += [m.start for m in p.mentions if m.src.type in NUMERIC and p._free(m)]
+    m = _measure(p, positions, NUMERIC, key)
+    agg = "avg" if aggs["avg"] else "sum"
+    if aggs["count"] and aggs["avg"]:
+        return None  # "average number of tracks per album": an aggregate of aggregates
+    if aggs["count"]:
+        agg, m = _count_target(p, _count_start(p, aggs["count"][0]))
+        if agg == "invalid":
+            return None
+    elif m is None:
+        if aggs["avg"] or aggs["sum"]:
+            return None  # "highest average salary" with no salary column
+        word = q.toks[q.superlative[1]].norm if q.superlative else ""
+        if (
+            kind == "top"
+            and word not in ("most", "least", "fewest", "top", "bottom")
+            and not (q.top or q.most_common)
+        ):
+            return None
+        agg, m = "count", None
+        if q.superlative:
+            agg, m = _count_target(p, q.superlative[1] + 1)
+            if agg == "invalid":
+                return None
+    if m is not None:
+        p._use(m.start, m.end)
+        p.score += m.score
+    measure = m.src if m is not None else None
+    if agg == "distinct" and measure == key:
+        return None
+    return Shape(kind, agg, p.t, measure, key, labels, bucket, descending, limit)
+
+
+def _scalar(p: TablePlanner) -> Shape | None:
+    aggs = p.q.aggs
+    if aggs["avg"]:
+        m = _measure(p, aggs["avg"], NUMERIC, None)
+        agg = "avg"
+    elif aggs["count"]:
+        agg, m = _count_target(p, _count_start(p, aggs["count"][0]))
+        if agg == "invalid":
+            return None
+        if p.q.distinct and m is None:
+            return None
+    elif aggs["sum"]:
+        m = _measure(p, aggs["sum"], NUMERIC, None)
+        agg = "sum"
+    elif aggs["max"] or aggs["min"]:
+        first_max = aggs["max"][0] if aggs["max"] else len(p.q.toks)
+        first_min = aggs["min"][0] if aggs["min"] else len(p.q.toks)
+        agg = "max" if first_max <= first_min else "min"
+        m = _measure(p, aggs[agg], (*NUMERIC, "datetime"), None)
+    else:
+        return None
+    if agg != "count" and m is None:
+        return None
+    if m is not None:
+        p._use(m.start, m.end)
+        p.score += m.score
+    return Shape(agg, agg, p.t, m.src if m is not None else None)
+
+
+def bare_numbers(p: TablePlanner) -> bool:
+    """A number no phrase explained must be a value of a small integer column ("returned 404")."""
+    for i, tok in enumerate(p.q.toks):
+        if i in p.used or tok.kind != "num":
+            continue
+        value = float(tok.value or 0)
+        cols = p.values.numeric_columns(p.t.sql_name, value)
+        if not cols:
+            return False
+        sizes = [p.values.distinct.get((p.t.sql_name, c), 0) for c in cols]
+        if len(cols) > 1 and sizes[0] == sizes[1]:
+            return False  # two columns could hold it: do not guess
+        src = p._own(cols[0])
+        p.filters.append(Filter(src, "in", [int(value) if value.is_integer() else value]))
+        p._use(i, i + 1)
+        p.score += 1.0
+    return True
+
+
+def _phrase(tok: Tok) -> str:
+    if tok.kind == "quote":
+        return tok.norm
+    low = fold(tok.raw)
+    return tok.norm if tok.kind == "word" and low.startswith(tok.norm) else low
+
+
+def _leftover(p: TablePlanner, i: int) -> bool:
+    tok = p.q.toks[i]
+    if i in p.explained or i in p.used:
+        return False
+    if tok.kind in ("quote", "code"):
+        return True
+    return tok.kind == "word" and (
+        tok.norm not in STOPWORDS
+        and tok.norm not in QUESTION_WORDS
+        and tok.norm not in COUNT_NOUNS
+        and len(tok.norm) >= 3
+    )
+
+
+def _strong(p: TablePlanner, i: int) -> bool:
+    """A leftover that must be explained: a quote, a code, a capitalized name, the object of a
+    place-like preposition ("orders in atlantis", "profit from staplers"), or a singular object
+    of another one ("sales for acme"; "for movies" names the rows themselves)."""
+    tok = p.q.toks[i]
+    if tok.kind in ("quote", "code") or tok.cap:
+        return True
+    j = i - 1
+    while j >= 0 and p.q.toks[j].norm in _ARTICLES:
+        j -= 1
+    if tok.norm in p.other_columns:
+        return True  # "profit per category" asked of a table without them
+    before = p.q.toks[j].norm if j >= 0 else ""
+    plural = fold(tok.raw) != tok.norm
+    return before in _PLACE_PREPOSITIONS or (before in _PREPOSITIONS and not plural)
+
+
+def _soft(p: TablePlanner, i: int) -> bool:
+    """A word only an unused column mention explains: it may still be part of a phrase in a
+    message ("invalid user")."""
+    tok = p.q.toks[i]
+    return i in p.explained and i not in p.used and tok.kind == "word" and len(tok.norm) >= 3
+
+
+def text_filters(p: TablePlanner) -> bool:
+    """Leftover words found in a text column (log messages) filter on it; a leftover name that
+    is not found anywhere means the table cannot answer."""
+    toks, columns = p.q.toks, p.values.text_columns(p.t.sql_name)
+    runs: list[list[int]] = []
+    for i in range(len(toks)):
+        if _leftover(p, i) or (columns and _soft(p, i)):
+            if runs and runs[-1][-1] == i - 1 and toks[i].kind == "word":
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+    for run in runs:
+        pending = [i for i in run if _leftover(p, i)]
+        for size in range(len(run), 0, -1):
+            for start in range(0, len(run) - size + 1):
+                part = run[start : start + size]
+                if not all(i in pending or _soft(p, i) for i in part):
+                    continue
+                if not any(i in pending for i in part):
+                    continue
+                phrase = " ".join(_phrase(toks[i]) for i in part)
+                column = next(
+                    (c for c in columns if p.values.contains(p.t.sql_name, c, phrase)), None
+                )
+                if column is not None:
+                    p.filters.append(Filter(p._own(column), "like", phrase))
+                    p._use(part[0], part[-1] + 1)
+                    p.score += len(part) + (0.5 if len(part) > 1 else 0.0)
+                    pending = [i for i in pending if i not in part]
+        if any(_strong(p, i) for i in pending):
+            return False
+        p.score -= 0.5 * len(pending)  # words this table does not explain
+    return True

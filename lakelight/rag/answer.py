@@ -1,0 +1,164 @@
+"""`ask`: route a question, answer it from rows or SQL, cite what was used.
+
+Correctness comes from construction, not from the model: figures are computed by SQL, lookup
+answers are extracted from the rows that were retrieved, and a model's phrasing is kept only
+when the cited rows support every number and name in it (see ``verify``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lakelight.config import Settings
+from lakelight.errors import LakelightError, NothingIngestedError, QuestionError
+from lakelight.index.catalog import Catalog, TableInfo
+from lakelight.index.retriever import Retriever
+from lakelight.llm import ChatBackend
+from lakelight.rag.aggregate_answer import AggregateAnswerer
+from lakelight.rag.lookup import Evidence, LookupAnswer, answer_lookup, row_match
+from lakelight.rag.phrasing import phrase
+from lakelight.rag.words import content_words
+from lakelight.records import Citation
+
+Route = Literal["lookup", "aggregate", "none"]
+NO_ANSWER = "The data does not contain the answer to this question."
+
+
+@dataclass
+class Answer:
+    answer: str
+    route: Route
+    citations: list[Citation] = field(default_factory=list)
+    sql: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    llm: str = "not used"  # "phrased", "extractive: <why>", "not used"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "route": self.route,
+            "citations": [c.as_dict() for c in self.citations],
+            "sql": self.sql,
+            "timings": self.timings,
+            "llm": self.llm,
+        }
+
+
+class Asker:
+    """Answers questions over one workspace; builds its helpers once, reuses them per question."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        retriever: Retriever,
+        backend: Callable[[], ChatBackend] | None,
+    ):
+        self.settings, self.catalog, self.retriever = settings, catalog, retriever
+        self._backend_factory = backend
+        self.aggregates = AggregateAnswerer(settings, catalog)
+
+    def _usable_backend(self) -> ChatBackend | None:
+        """The configured model, or None when there is none or it cannot load: answers are
+        then extractive, which they would mostly be anyway."""
+        if self._backend_factory is None or self.settings.llm_backend == "none":
+            return None
+        try:
+            return self._backend_factory()
+        except LakelightError:
+            return None
+
+    def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:
+        started = time.perf_counter()
+        question = _check_question(question, self.settings.max_question_chars)
+        tables = self._tables(table)
+        timings: dict[str, float] = {}
+        backend = self._usable_backend() if use_llm else None
+
+        computed = self.aggregates.answer(question, tables, backend, timings)
+        if computed is not None:
+            result = Answer(computed.text, "aggregate", computed.citations, computed.sql)
+        else:
+            result = self._lookup(question, tables, backend, timings)
+        result.timings = {**timings, "total_ms": _ms(started)}
+        return result
+
+    def _tables(self, table: str | None) -> list[TableInfo]:
+        tables = self.catalog.list_tables()
+        if not tables:
+            raise NothingIngestedError("Nothing ingested yet: run `lakelight ingest SOURCE` first")
+        if table is None:
+            return tables
+        chosen = [t for t in tables if table in (t.name, t.sql_name) or t.name.lower() == table]
+        if not chosen:
+            names = ", ".join(sorted(t.name for t in tables)[:30])
+            raise QuestionError(f"No table '{table}'; the tables are: {names}")
+        return chosen
+
+    def _lookup(
+        self,
+        question: str,
+        tables: list[TableInfo],
+        backend: ChatBackend | None,
+        timings: dict[str, float],
+    ) -> Answer:
+        t0 = time.perf_counter()
+        names = [t.name for t in tables] if len(tables) < len(self.catalog.list_tables()) else None
+        hits = self.retriever.search(question, self.settings.answer_rows, tables=names)
+        timings["retrieval_ms"] = _ms(t0)
+        evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
+        if not _relevant(question, hits, evidence, self.settings.relevance_floor):
+            return Answer(NO_ANSWER, "none")
+        found = answer_lookup(question, evidence, tables, self.catalog)
+        if found is None:
+            return Answer(NO_ANSWER, "none")
+        answer = Answer(found.text, "lookup", _citations(found))
+        if backend is not None and found.facts:
+            t1 = time.perf_counter()
+            answer.answer, answer.llm = _phrase_safely(backend, question, found)
+            timings["llm_ms"] = _ms(t1)
+        return answer
+
+
+def _phrase_safely(backend: ChatBackend, question: str, found: LookupAnswer) -> tuple[str, str]:
+    try:
+        text = phrase(backend, question, found)
+    except LakelightError as exc:
+        return found.text, f"extractive: {exc}"
+    if text is None:
+        return found.text, "extractive: the model's text was not supported by the rows"
+    return text, "phrased"
+
+
+def _relevant(question: str, hits: list[Any], evidence: list[Evidence], floor: float) -> bool:
+    """Relevant when the best vector match clears the floor or a row holds the question's
+    own words (an id, a name, a code found by keyword)."""
+    if not hits:
+        return False
+    best_similarity = max((h.similarity or 0.0) for h in hits)
+    if best_similarity >= floor:
+        return True
+    distinctive = [w for w in content_words(question) if len(w) >= 3 or w.isdigit()]
+    return bool(distinctive) and any(row_match(question, e.row) >= 1 for e in evidence[:3])
+
+
+def _citations(found: LookupAnswer) -> list[Citation]:
+    return [Citation(e.source, e.table, e.key, e.row) for e in found.evidence]
+
+
+def _check_question(question: str, limit: int) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise QuestionError("Empty question: ask something about your data")
+    if len(text) > limit:
+        raise QuestionError(
+            f"Question is {len(text):,} characters; the limit is {limit:,} "
+            "(LAKELIGHT_MAX_QUESTION_CHARS)"
+        )
+    return text
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)

@@ -1,0 +1,265 @@
+"""Lookup questions: pick the rows and columns that answer, follow keys to linked tables, and
+say the answer extractively. Everything cited is a row that was actually retrieved or joined."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from lakelight.index.catalog import Catalog, TableInfo
+from lakelight.index.materialize import KEY_COLUMN, table_for
+from lakelight.rag.words import STOPWORDS, content_words, fold, value_text, words
+
+# "what is the X of …", "what's their X", "which X …": the attribute a question asks for.
+_ASKED = re.compile(
+    r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are|\s+were)?\s+(?:the\s+|their\s+|its\s+|his\s+|her\s+)?"
+    r"((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:of|for|does|did|do|is|was|has|had|in|on|at)\b"
+    r"|\b(?:the|their|its|his|her)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:of|for)\b",
+    re.IGNORECASE,
+)
+_GENERIC = frozenset(
+    "thing kind type name number amount one row record entry customer order item person".split()
+)
+_DISPLAY_HINTS = ("name", "title", "label", "email", "description", "message")
+
+
+@dataclass
+class Evidence:
+    """One row behind an answer, with the columns of it the answer uses."""
+
+    source: str
+    table: str
+    key: str
+    row: dict[str, Any]
+    columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LookupAnswer:
+    text: str
+    evidence: list[Evidence]
+    facts: list[str]  # values the answer must contain (checked against any LLM phrasing)
+
+
+def column_words(name: str) -> set[str]:
+    return {w for w in words(name) if w not in ("id", "key", "no", "nr")}
+
+
+def asked_columns(question: str, columns: list[str], row: dict[str, Any]) -> list[str]:
+    """Columns the question names and does not already give the value of."""
+    qwords = set(content_words(question))
+    folded_q = fold(question)
+    scored: list[tuple[float, str]] = []
+    for name in columns:
+        cw = column_words(name)
+        if not cw or not cw <= qwords:
+            continue
+        value = value_text(row.get(name))
+        if value and fold(value) in folded_q:
+            continue  # the question states this value: it identifies the row, not asks about it
+        scored.append((len(cw), name))
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    return [name for score, name in scored if score == best]
+
+
+def asked_attribute(question: str) -> list[str]:
+    """Content words of the attribute a question asks for, if it has that shape."""
+    for match in _ASKED.finditer(question):
+        phrase = match.group(1) or match.group(2) or ""
+        found = [w for w in content_words(phrase) if w not in _GENERIC]
+        if found:
+            return found
+    return []
+
+
+def row_match(question: str, row: dict[str, Any]) -> int:
+    """How many of the question's content words appear among the row's values."""
+    qwords = set(content_words(question))
+    vwords: set[str] = set()
+    for value in row.values():
+        text = value_text(value)
+        if len(text) <= 300:
+            vwords.update(words(text))
+    return len(qwords & vwords)
+
+
+def display_columns(table: TableInfo) -> list[str]:
+    """The columns that name a row of this table (first/last name, title, name…)."""
+    strings = [c.name for c in table.columns if c.type == "string"]
+    named = [c for c in strings if any(h in fold(c) for h in _DISPLAY_HINTS[:3])]
+    if named:
+        first_last = [c for c in named if {"first", "last"} & set(words(c))]
+        return first_last if len(first_last) == 2 else named[:1]
+    return []
+
+
+def describe(table: TableInfo, row: dict[str, Any]) -> str:
+    parts = [value_text(row.get(c)) for c in display_columns(table)]
+    return " ".join(p for p in parts if p) or table.name
+
+
+def rows_where(
+    catalog: Catalog, table: TableInfo, column: str, value: Any, limit: int = 50
+) -> list[tuple[str, dict[str, Any]]]:
+    """(key, fields) of the rows whose ``column`` equals ``value``, found via the typed table."""
+    mat = table_for(table.sql_name, table.columns)
+    with catalog.connect() as conn:
+        keys = list(
+            conn.execute(
+                sa.select(mat.c[KEY_COLUMN]).where(mat.c[column] == value).limit(limit)
+            ).scalars()
+        )
+    return rows_by_key(catalog, table, keys)
+
+
+def rows_by_key(
+    catalog: Catalog, table: TableInfo, keys: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    return [(r.key, r.fields) for r in catalog.records_by_keys(table, keys)]
+
+
+def find_table(tables: list[TableInfo], name: str, source: str | None = None) -> TableInfo | None:
+    same = [t for t in tables if t.name.lower() == name.lower() or t.sql_name == name.lower()]
+    if source is not None:
+        same = [t for t in same if t.source == source] or same
+    return same[0] if same else None
+
+
+def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, TableInfo]:
+    """Column → the table it points at: declared foreign keys, else ``<table>_id`` names."""
+    out: dict[str, TableInfo] = {}
+    for fk in table.foreign_keys:
+        target = find_table(tables, fk.table, table.source)
+        if target is not None:
+            out[fk.column] = target
+    by_word = {singular_name(t.name): t for t in tables if t.source == table.source}
+    for col in table.columns:
+        ws = words(col.name)
+        if col.name in out or len(ws) < 2 or ws[-1] != "id":
+            continue
+        target = by_word.get("".join(ws[:-1]))
+        if target is not None and target.id != table.id:
+            out[col.name] = target
+    return out
+
+
+def singular_name(name: str) -> str:
+    return "".join(words(name))
+
+
+def answer_lookup(
+    question: str,
+    hits: list[Evidence],
+    tables: list[TableInfo],
+    catalog: Catalog,
+) -> LookupAnswer | None:
+    """The extractive answer from the best-matching row, or None when the question asks for an
+    attribute that no retrieved table has (the data does not hold the answer)."""
+    if not hits:
+        return None
+    ranked = sorted(hits, key=lambda h: -row_match(question, h.row))
+    best = ranked[0]
+    table = find_table(tables, best.table, best.source)
+    if table is None:
+        return None
+    names = [c.name for c in table.columns]
+    asked = asked_columns(question, names, best.row)
+    linked = links(table, tables)
+    attribute = asked_attribute(question)
+
+    if not asked:
+        # a table linked to this row may be what is asked ("albums of AC/DC")
+        back = _referencing(question, table, tables, best, catalog)
+        if back is not None:
+            return back
+        if attribute and not _attribute_known(attribute, table, tables):
+            return None
+        shown = [c for c in names if value_text(best.row.get(c))][:8]
+        best.columns = shown
+        summary = "; ".join(f"{c}: {value_text(best.row[c])}" for c in shown)
+        return LookupAnswer(
+            f"The closest matching row is {best.table} {best.key}: {summary} [1].",
+            [best],
+            [],
+        )
+
+    evidence = [best]
+    best.columns = list(asked)
+    parts: list[str] = []
+    facts: list[str] = []
+    for col in asked:
+        value = best.row.get(col)
+        target = linked.get(col)
+        if target is not None and value is not None:
+            joined = rows_by_key(catalog, target, [value_text(value)])
+            if joined:
+                key, row = joined[0]
+                shown = display_columns(target)
+                evidence.append(Evidence(target.source, target.name, key, row, shown))
+                name = describe(target, row)
+                parts.append(f"the {_label(col)} is {name} ({target.name} {key}) [{len(evidence)}]")
+                facts.append(name)
+                continue
+        text = value_text(value) if value is not None else "empty"
+        parts.append(f"the {_label(col)} is {text} [1]")
+        facts.append(text)
+    subject = describe(table, best.row)
+    subject = f" ({subject})" if subject != table.name else ""
+    return LookupAnswer(
+        f"For {best.table} {best.key}{subject}, " + "; ".join(parts) + ".", evidence, facts
+    )
+
+
+def _label(column: str) -> str:
+    ws = [w for w in words(column) if w != "id"]
+    return " ".join(ws) or column
+
+
+def _attribute_known(attribute: list[str], table: TableInfo, tables: list[TableInfo]) -> bool:
+    """Whether the asked-for words name a column or table anywhere in the catalog."""
+    known: set[str] = set()
+    for t in tables:
+        known.update(words(t.name))
+        for c in t.columns:
+            known.update(column_words(c.name))
+    return any(w in known for w in attribute if w not in STOPWORDS)
+
+
+def _referencing(
+    question: str, table: TableInfo, tables: list[TableInfo], best: Evidence, catalog: Catalog
+) -> LookupAnswer | None:
+    """Rows of another table that point at the best row, when the question names that table."""
+    qwords = set(content_words(question))
+    for other in tables:
+        if other.id == table.id or not set(words(other.name)) <= qwords:
+            continue
+        for column, target in links(other, tables).items():
+            if target.id != table.id:
+                continue
+            rows = rows_where(catalog, other, column, _typed_key(best.key, other, column))
+            if not rows:
+                continue
+            evidence = [best]
+            names = []
+            for key, row in rows[:20]:
+                evidence.append(
+                    Evidence(other.source, other.name, key, row, display_columns(other))
+                )
+                names.append(f"{describe(other, row)} [{len(evidence)}]")
+            subject = describe(table, best.row)
+            more = f" (first 20 of {len(rows)})" if len(rows) > 20 else ""
+            text = f"{other.name} rows for {subject}{more}: " + "; ".join(names) + "."
+            return LookupAnswer(text, evidence, [])
+    return None
+
+
+def _typed_key(key: str, table: TableInfo, column: str) -> Any:
+    col = next((c for c in table.columns if c.name == column), None)
+    if col is not None and col.type == "integer" and key.lstrip("-").isdigit():
+        return int(key)
+    return key

@@ -1,0 +1,60 @@
+"""Words of questions, column names and values, normalized the same way so they can meet."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?![\w.]*\w)")
+
+# Words that carry no content in a question about data.
+STOPWORDS = frozenset(
+    """a about after all also an and any are as at be been before being between both but by can
+    could data database did do does doing done for from get give had has have having here how i
+    if in into is it its just know let list me more most my no nor not of on one only or other
+    our out over please record records row rows same see show should so some such tell than
+    that the their them then there these they this those through to too under up us very was
+    we were what when where which while who whom whose why will with would you your find look
+    lookup value values entry entries info information details detail""".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: "Gonçalves" and "goncalves" meet."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Folded, singular word tokens; splits snake_case, CamelCase and punctuation."""
+    return [singular(fold(t)) for t in _TOKEN.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def numbers(text: str) -> list[float]:
+    out = []
+    for match in _NUMBER.findall(text):
+        try:
+            out.append(float(match.replace(",", "")))
+        except ValueError:
+            continue
+    return out
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return "" if value is None else str(value)
