@@ -76,6 +76,9 @@ _STOPWORDS = frozenset(
 )
 
 
+_THOUSANDS = re.compile(r"(\d),(\d{3})(?!\d)")
+
+
 def is_identifier(term: str) -> bool:
     """A code-like term: digits with letters or inner punctuation ("CA-2016-1", "10.0.0.1")."""
     has_digit = any(c.isdigit() for c in term)
@@ -83,6 +86,7 @@ def is_identifier(term: str) -> bool:
 
 
 def query_terms(text: str) -> list[str]:
+    text = _THOUSANDS.sub(r"\1\2", text)  # "22,638.48" is stored as 22638.48
     terms = [t for t in _TERM.findall(text) if t.lower() not in _STOPWORDS]
     return list(dict.fromkeys(terms))[:64]
 

@@ -54,7 +54,7 @@ class Asker:
         settings: Settings,
         catalog: Catalog,
         retriever: Retriever,
-        backend: Callable[[], ChatBackend] | None,
+        backend: Callable[[], ChatBackend | None] | None,
     ):
         self.settings, self.catalog, self.retriever = settings, catalog, retriever
         self._backend_factory = backend
@@ -63,7 +63,7 @@ class Asker:
     def _usable_backend(self) -> ChatBackend | None:
         """The configured model, or None when there is none or it cannot load: answers are
         then extractive, which they would mostly be anyway."""
-        if self._backend_factory is None or self.settings.llm_backend == "none":
+        if self._backend_factory is None:
             return None
         try:
             return self._backend_factory()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
 
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
-from lakelight.rag.words import STOPWORDS, content_words, fold, value_text, words
+from lakelight.rag.words import STOPWORDS, content_words, fold, stem, stems, value_text, words
 
 # "what is the X of …", "what's their X", "which X …": the attribute a question asks for.
 _ASKED = re.compile(
@@ -45,17 +46,24 @@ class LookupAnswer:
 
 
 def column_words(name: str) -> set[str]:
-    return {w for w in words(name) if w not in ("id", "key", "no", "nr")}
+    return {w for w in words(name) if w not in ("id", "key", "no", "nr") and w not in STOPWORDS}
+
+
+def _joined_pairs(question: str) -> set[str]:
+    """Adjacent word pairs run together, so "unit price" meets a column named unitprice."""
+    ws = [stem(w) for w in content_words(question)]
+    return {a + b for a, b in pairwise(ws)}
 
 
 def asked_columns(question: str, columns: list[str], row: dict[str, Any]) -> list[str]:
     """Columns the question names and does not already give the value of."""
-    qwords = set(content_words(question))
+    qwords = {s for w in content_words(question) for s in stems(w)}
     folded_q = fold(question)
     scored: list[tuple[float, str]] = []
     for name in columns:
         cw = column_words(name)
-        if not cw or not cw <= qwords:
+        named = cw <= qwords or {stem(w) for w in cw} <= qwords
+        if not cw or not (named or (len(cw) == 1 and next(iter(cw)) in _joined_pairs(question))):
             continue
         value = value_text(row.get(name))
         if value and fold(value) in folded_q:
@@ -79,12 +87,12 @@ def asked_attribute(question: str) -> list[str]:
 
 def row_match(question: str, row: dict[str, Any]) -> int:
     """How many of the question's content words appear among the row's values."""
-    qwords = set(content_words(question))
+    qwords = {stem(w) for w in content_words(question)}
     vwords: set[str] = set()
     for value in row.values():
         text = value_text(value)
         if len(text) <= 300:
-            vwords.update(words(text))
+            vwords.update(stem(w) for w in words(text))
     return len(qwords & vwords)
 
 
@@ -93,7 +101,7 @@ def display_columns(table: TableInfo) -> list[str]:
     strings = [c.name for c in table.columns if c.type == "string"]
     named = [c for c in strings if any(h in fold(c) for h in _DISPLAY_HINTS[:3])]
     if named:
-        first_last = [c for c in named if {"first", "last"} & set(words(c))]
+        first_last = [c for c in named if fold(c).startswith(("first", "last"))]
         return first_last if len(first_last) == 2 else named[:1]
     return []
 
@@ -160,6 +168,7 @@ def answer_lookup(
 ) -> LookupAnswer | None:
     """The extractive answer from the best-matching row, or None when the question asks for an
     attribute that no retrieved table has (the data does not hold the answer)."""
+    hits = referenced_rows(question, tables, catalog) + hits
     if not hits:
         return None
     ranked = sorted(hits, key=lambda h: -row_match(question, h.row))
@@ -171,14 +180,31 @@ def answer_lookup(
     asked = asked_columns(question, names, best.row)
     linked = links(table, tables)
     attribute = asked_attribute(question)
+    wh = _wh_word(question)
+    if wh in ("who", "whose") and not any(c in linked for c in asked):
+        asked = []  # "whose email is x?" asks for the row's name, not a column
+        if display_columns(table):
+            best.columns = display_columns(table)
+            name = describe(table, best.row)
+            return LookupAnswer(f"{name} ({best.table} {best.key}) [1].", [best], [name])
+    if not asked:
+        # a linked table the question names ("which employee supports them?")
+        qwords = set(content_words(question))
+        asked = [c for c, t in linked.items() if set(words(t.name)) <= qwords][:1]
+    if not asked:
+        asked = typed_columns(wh, question, table)
+    if not _names_found(question, hits, tables):
+        return None  # a name in the question that no retrieved row holds ("Hans Gruber")
 
     if not asked:
         # a table linked to this row may be what is asked ("albums of AC/DC")
         back = _referencing(question, table, tables, best, catalog)
         if back is not None:
             return back
-        if attribute and not _attribute_known(attribute, table, tables):
-            return None
+        if not _IMPERATIVE.match(question) or (
+            attribute and not _attribute_known(attribute, table, tables)
+        ):
+            return None  # a question whose asked-for value no column holds
         shown = [c for c in names if value_text(best.row.get(c))][:8]
         best.columns = shown
         summary = "; ".join(f"{c}: {value_text(best.row[c])}" for c in shown)
@@ -213,6 +239,77 @@ def answer_lookup(
     return LookupAnswer(
         f"For {best.table} {best.key}{subject}, " + "; ".join(parts) + ".", evidence, facts
     )
+
+
+_WH = re.compile(r"^\W*(who|whose|whom|what|which|when|where|how\s+much|how\s+many|how)\b", re.I)
+_WHEN_HINTS = ("date", "time", "timestamp", "day", "year", "when", "at")
+_WHERE_HINTS = ("city", "country", "state", "address", "location", "place", "region")
+_MONEY_HINTS = ("total", "amount", "price", "cost", "sales", "value", "sum", "revenue", "paid")
+
+
+def _wh_word(question: str) -> str | None:
+    match = _WH.match(question)
+    if match is None:
+        return None
+    wh = " ".join(match.group(1).lower().split())
+    if wh in ("what", "which") and re.match(r"\s*(time|date|day|year)\b", question[match.end() :]):
+        return "when"
+    return wh
+
+
+def typed_columns(wh: str | None, question: str, table: TableInfo) -> list[str]:
+    """When no column is named, the question word can still point at one: "when" a date,
+    "where" a place, "how much" an amount."""
+    if wh == "when":
+        hints, types = _WHEN_HINTS, ("datetime", "string")
+    elif wh == "where":
+        hints, types = _WHERE_HINTS, ("string",)
+    elif wh == "how much":
+        hints, types = _MONEY_HINTS, ("float", "integer")
+    else:
+        return []
+    qstems = {s for s in stems(question) if len(s) >= 3}
+    candidates = [
+        c.name for c in table.columns if c.type in types and any(h in fold(c.name) for h in hints)
+    ]
+    # prefer a candidate sharing a word with the question ("hired" → hiredate)
+    sharing = [c for c in candidates if any(s in fold(c) for s in qstems)]
+    return (sharing or candidates)[:1]
+
+
+_IMPERATIVE = re.compile(r"^\W*(show|list|find|give|get|display|search|look|fetch)\b", re.I)
+_PROPER = re.compile(r"(?<=[\w,;:] )[A-Z][\w'-]+|['\"“]([^'\"”]{2,60})['\"”]")
+
+
+def _names_found(question: str, hits: list[Evidence], tables: list[TableInfo]) -> bool:
+    """Every capitalized name (not starting the question) is in some retrieved row."""
+    names = [m.group(0) if not m.group(1) else m.group(1) for m in _PROPER.finditer(question)]
+    if not names:
+        return True
+    known = [fold(value_text(v)[:300]) for h in hits for v in h.row.values()]
+    known += [fold(t.name) + " " + " ".join(fold(c.name) for c in t.columns) for t in tables]
+    haystack = " ".join(known)
+    return all(w in haystack for n in names for w in words(n) if w not in STOPWORDS)
+
+
+_REFERENCE = re.compile(r"(?:#|no\.?\s*|number\s+|id\s+)?([A-Za-z]*\d[\w.-]*)", re.I)
+
+
+def referenced_rows(question: str, tables: list[TableInfo], catalog: Catalog) -> list[Evidence]:
+    """Rows a question names by table and key: "invoice #100", "order CA-2016-1", "track 7"."""
+    found: list[Evidence] = []
+    folded = fold(question)
+    for table in tables:
+        if table.kind != "table" or table.key_origin not in ("primary_key", "id_column"):
+            continue
+        name = " ".join(words(table.name))
+        for match in re.finditer(rf"\b{re.escape(name)}s?\s+", folded):
+            ref = _REFERENCE.match(question[match.end() :])
+            if ref is None:
+                continue
+            for key, row in rows_by_key(catalog, table, [ref.group(1).rstrip(".")]):
+                found.append(Evidence(table.source, table.name, key, row))
+    return found
 
 
 def _label(column: str) -> str:

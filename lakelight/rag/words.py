@@ -35,9 +35,31 @@ def singular(word: str) -> str:
     return word
 
 
+def stem(word: str) -> str:
+    """A light stem so "hired", "hiring" and "hire" meet; numbers lose thousands commas."""
+    if word[:1].isdigit():
+        return word.replace(",", "")
+    for suffix in ("ing", "ed"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "aeiouls":
+                base = base[:-1]  # shipping → ship
+            return base
+    return word
+
+
 def words(text: str) -> list[str]:
     """Folded, singular word tokens; splits snake_case, CamelCase and punctuation."""
     return [singular(fold(t)) for t in _TOKEN.findall(text)]
+
+
+def stems(text: str) -> set[str]:
+    out = set()
+    for w in words(text):
+        out.add(w)
+        out.add(stem(w))
+        out.add(stem(w) + "e")
+    return out
 
 
 def content_words(text: str) -> list[str]:
