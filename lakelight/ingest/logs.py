@@ -1,17 +1,25 @@
 """The log connector: log files become Records, one per entry, formats detected per line.
 
 A file may mix formats (see ``log_formats``). An entry is one line plus the continuation lines
-that follow it (stack traces, indented lines, "Caused by:", a Python traceback's last line),
-merged into its message. Blank lines are skipped; lines starting with ``#`` are comments,
-skipped and counted. A line no format knows is kept as a ``raw`` record; a line with NUL bytes
-or over ``max_cell_bytes`` is Rejected and its neighbours are kept.
+that follow it (indented lines, "at ...", "Caused by:", "... 12 more", a Python traceback and
+its closing "ValueError: ..." line, closing brackets, java.util.logging's "LEVEL: message"
+line, the body under a bare header such as Erlang's "=INFO REPORT==== <time> ===="), merged
+into its message. Blank lines are skipped; lines starting with ``#`` are comments, skipped and
+counted, and do not end an entry. A line no format knows is kept as a ``raw`` record; a line
+with NUL bytes or over ``max_cell_bytes`` is Rejected and its neighbours are kept.
 
 Columns: the standard fields some sampled entry has (timestamp, host, program, pid, level, ip,
 user, method, path, protocol, status, bytes, referrer, user_agent) and always ``message``; then
 the other keys of JSON / logfmt entries in the sample (up to MAX_ATTR_COLUMNS, typed from the
-sample); then ``format``, ``file``, ``line`` and always ``extra``: a JSON object of whatever an
-entry has that no column holds (keys first seen after the sample, values that do not fit their
-column's type, RFC 5424 msgid and structured data), or None.
+sample, renamed ``log_<key>`` if they clash with a column); then ``format``, ``file``, ``line``
+and always ``extra``: a JSON object of whatever an entry has that no column holds (keys first
+seen after the sample, values that do not fit their column's type, RFC 5424 msgid and
+structured data), or None. Timestamps are ISO 8601 text; a syslog timestamp without a year
+gets ``timestamps.YEARLESS_YEAR`` (1904).
+
+A record's key is ``<file_label>:<line>``, the line its entry starts on. Its text is
+``rows.record_text`` over the message first, then the other non-empty values the message does
+not already show; file, line and format are left out.
 """
 
 from __future__ import annotations
@@ -24,15 +32,14 @@ from typing import Any, TextIO
 
 from lakelight.config import Settings
 from lakelight.errors import SourceError
-from lakelight.ingest.log_formats import (
+from lakelight.ingest.log_fields import (
     STANDARD_FIELDS,
-    LineParser,
-    Parsed,
     find_ip,
     find_user,
     normalize_level,
     scan_level,
 )
+from lakelight.ingest.log_formats import LineParser, Parsed
 from lakelight.ingest.rows import MAX_TEXT_VALUE_CHARS, infer_type, record_text, value_type
 from lakelight.records import Batch, Column, ColumnType, Record, Rejected, TableSchema
 
@@ -41,7 +48,6 @@ __all__ = ["MAX_ATTR_COLUMNS", "SAMPLE_ENTRIES", "LogTable", "looks_like_log"]
 SAMPLE_ENTRIES = 1000
 MAX_ATTR_COLUMNS = 64
 _TAIL_COLUMNS = ("format", "file", "line", "extra")
-_NOT_IN_TEXT = frozenset({"message", "format", "file", "line"})
 _TYPES: dict[str, ColumnType] = {
     "timestamp": "datetime", "pid": "integer", "status": "integer", "bytes": "integer",
     "line": "integer",
@@ -188,21 +194,6 @@ class _Reader:
         return True
 
 
-def _text(row: dict[str, Any]) -> dict[str, Any]:
-    """The fields a record's text is built from. The message leads: it says most about an
-    entry. A value the message already shows (an access log line's status, the ip a syslog
-    message names) is left out, and so are file, line and format, which say little."""
-    message = row["message"]
-    shown = message[:MAX_TEXT_VALUE_CHARS] if message else ""
-    text = {"message": message}
-    for name, value in row.items():
-        if value is None or name in _NOT_IN_TEXT:
-            continue
-        if (value if type(value) is str else str(value)) not in shown:
-            text[name] = value
-    return text
-
-
 def _unique_name(key: str, taken: set[str]) -> str:
     """A column name for a JSON/logfmt key that differs, ignoring case, from every other one."""
     name = key or "key"
@@ -294,15 +285,22 @@ class LogTable:
     def _record(self, entry: _Entry) -> Record:
         fields, attrs = entry.finish()
         row = self._empty.copy()
+        # The text leads with the message, which says most about an entry. A value the message
+        # already shows (an access log line's status, the ip a syslog message names) is left
+        # out of it, and so are file, line and format, which say little.
+        message = fields.get("message")
+        shown = message[:MAX_TEXT_VALUE_CHARS] if message else ""
+        text: dict[str, Any] = {"message": message}
         extra: dict[str, Any] = {}
-        if fields.keys() <= self._standard:
-            row.update(fields)
-        else:  # a standard field no sampled entry had
-            for name, value in fields.items():
-                if name in self._standard:
-                    row[name] = value
-                elif value is not None:
-                    extra[name] = value
+        for name, value in fields.items():
+            if value is None:
+                continue
+            if name not in self._standard:  # a standard field no sampled entry had
+                extra[name] = value
+                continue
+            row[name] = value
+            if name != "message" and (value if type(value) is str else str(value)) not in shown:
+                text[name] = value
         if attrs:
             for key, value in attrs.items():
                 column = self._attr_columns.get(key)
@@ -310,14 +308,14 @@ class LogTable:
                 if column is None or converted is ...:
                     extra[key] = value
                 else:
-                    row[column[0]] = converted
+                    row[column[0]] = text[column[0]] = converted
+        if extra:
+            row["extra"] = text["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
         row["format"] = entry.format
         row["file"] = self.file_label
         row["line"] = entry.line
-        if extra:
-            row["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
         key = f"{self.file_label}:{entry.line}"
-        return Record(self.source, self.table, key, row, record_text(self.table, _text(row)))
+        return Record(self.source, self.table, key, row, record_text(self.table, text))
 
     def batches(self) -> Iterator[Batch]:
         reader = _Reader(self.file_label, self._max_bytes)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from lakelight.config import Settings, load_settings
-from lakelight.ingest.log_formats import YEARLESS_YEAR
 from lakelight.ingest.logs import LogTable, looks_like_log
+from lakelight.ingest.timestamps import YEARLESS_YEAR
 from lakelight.records import Record, Rejected
 from tests import data
 
