@@ -20,6 +20,21 @@ Programmer mistakes raise ValueError/TypeError instead, so they never pass as us
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's own message (a database driver's, under SQLAlchemy's
+    wrapper), for one-line messages to the user."""
+    orig = getattr(exc, "orig", None) or exc
+    args: tuple[Any, ...] = getattr(orig, "args", ())
+    if len(args) == 2 and isinstance(args[0], int):  # pymysql: (code, message)
+        message = f"{args[1]} (error {args[0]})"
+    else:
+        message = str(orig)
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
 
 class LakelightError(Exception):
     """Base of every error whose message is meant for the user."""

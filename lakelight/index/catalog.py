@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from lakelight.errors import CatalogError
+from lakelight.errors import CatalogError, first_line
 from lakelight.index.materialize import create_table, table_for, typed_rows
 from lakelight.records import Column, ForeignKey, Record, TableSchema
 
@@ -125,7 +125,9 @@ class Catalog:
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
-            raise CatalogError(f"Cannot open the catalog at {_safe(url)}: {_first(exc)}") from exc
+            raise CatalogError(
+                f"Cannot open the catalog at {_safe(url)}: {first_line(exc)}"
+            ) from exc
         except ImportError as exc:
             raise CatalogError(f"Catalog driver missing for {_safe(url)}: {exc}") from exc
         self.url = url
@@ -139,7 +141,7 @@ class Catalog:
             with self.engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise CatalogError(f"Catalog operation failed: {_first(exc)}") from exc
+            raise CatalogError(f"Catalog operation failed: {first_line(exc)}") from exc
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -147,7 +149,7 @@ class Catalog:
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise CatalogError(f"Catalog operation failed: {_first(exc)}") from exc
+            raise CatalogError(f"Catalog operation failed: {first_line(exc)}") from exc
 
     # --- generation: bumped on every committed change, so indexes know when they lag ---
 
@@ -466,11 +468,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
-
-
-def _first(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _safe(url: str) -> str:

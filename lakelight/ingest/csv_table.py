@@ -11,10 +11,11 @@ from collections import Counter, deque
 from collections.abc import Iterator
 
 from lakelight.config import Settings
+from lakelight.errors import first_line
 from lakelight.ingest.paths import extension
 from lakelight.ingest.row_table import SAMPLE_ROWS, Row, RowTable
 from lakelight.ingest.rows import infer_type, value_type
-from lakelight.ingest.source_file import SourceFile, first_line
+from lakelight.ingest.source_file import SourceFile
 from lakelight.records import Rejected
 
 csv.field_size_limit(sys.maxsize)  # oversize cells are rejected per row by RecordBuilder

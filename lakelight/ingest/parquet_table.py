@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from lakelight.config import Settings
-from lakelight.errors import SourceError
+from lakelight.errors import SourceError, first_line
 from lakelight.ingest.json_table import flatten
 from lakelight.ingest.row_table import SAMPLE_ROWS, Row, RowTable
-from lakelight.ingest.source_file import SourceFile, first_line
+from lakelight.ingest.source_file import SourceFile
 from lakelight.records import Column, ColumnType
 
 

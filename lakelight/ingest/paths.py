@@ -14,8 +14,8 @@ from collections.abc import Iterable
 import fsspec
 from fsspec.core import url_to_fs
 
-from lakelight.errors import LakelightError, SourceError
-from lakelight.ingest.source_file import COMPRESSIONS, first_line
+from lakelight.errors import LakelightError, SourceError, first_line
+from lakelight.ingest.source_file import COMPRESSIONS
 
 EXTENSIONS = {
     ".csv": "csv",

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, TextIO
 
 import fsspec
 
-from lakelight.errors import SourceError
+from lakelight.errors import SourceError, first_line
 from lakelight.ingest.encoding import decode_errors, detect_encoding
 
 COMPRESSIONS = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"}
@@ -91,8 +91,3 @@ class _Guarded(io.RawIOBase):
             self._raw.close()
         finally:
             super().close()
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message, for a one-line SourceError."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

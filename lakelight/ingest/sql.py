@@ -45,7 +45,7 @@ from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeEngine
 
 from lakelight.config import Settings
-from lakelight.errors import SourceError
+from lakelight.errors import SourceError, first_line
 from lakelight.ingest.rows import RecordBuilder, detect_key, infer_columns
 from lakelight.records import (
     Batch,
@@ -170,7 +170,7 @@ def read_only_engine(url: str) -> Engine:
             f"The driver for '{parsed.drivername}://' is not installed: install {package}"
         ) from exc
     except sa_exc.ArgumentError as exc:
-        raise SourceError(f"Invalid database URL {_mask(parsed)}: {_first_line(exc)}") from exc
+        raise SourceError(f"Invalid database URL {_mask(parsed)}: {first_line(exc)}") from exc
     if engine.dialect.is_async:
         raise SourceError(
             f"'{parsed.drivername}' is an async driver: use a synchronous one "
@@ -211,7 +211,7 @@ def open_sql(
                     for schema, name in found
                 ]  # fmt: skip
         except sa_exc.SQLAlchemyError as exc:
-            raise SourceError(f"Cannot list the tables of {source}: {_first_line(exc)}") from exc
+            raise SourceError(f"Cannot list the tables of {source}: {first_line(exc)}") from exc
     return _table_streams(engine, source, specs, settings)
 
 
@@ -293,7 +293,7 @@ class SqlTable:
                 raise
             except sa_exc.SQLAlchemyError as exc:
                 raise SourceError(
-                    f"{self._what} on {self.schema.source} failed: {_first_line(exc)}"
+                    f"{self._what} on {self.schema.source} failed: {first_line(exc)}"
                 ) from exc
 
 
@@ -395,7 +395,7 @@ def _connect(engine: Engine, source: str) -> Connection:
     try:
         return engine.connect()
     except sa_exc.SQLAlchemyError as exc:
-        raise SourceError(f"Cannot connect to {source}: {_first_line(exc)}") from exc
+        raise SourceError(f"Cannot connect to {source}: {first_line(exc)}") from exc
 
 
 def _on_connect(statement: str) -> Callable[[Any, Any], None]:
@@ -435,15 +435,3 @@ def _parse_url(url: str) -> URL:
 
 def _mask(url: URL) -> str:
     return url.render_as_string(hide_password=True)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The database's own message, first line only."""
-    orig = getattr(exc, "orig", None) or exc
-    args: tuple[Any, ...] = getattr(orig, "args", ())
-    if len(args) == 2 and isinstance(args[0], int):  # pymysql: (code, message)
-        message = f"{args[1]} (error {args[0]})"
-    else:
-        message = str(orig)
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(orig).__name__

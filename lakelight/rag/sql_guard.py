@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from lakelight.errors import CatalogError, QueryTimeoutError, UnsafeQueryError
+from lakelight.errors import CatalogError, QueryTimeoutError, UnsafeQueryError, first_line
 
 __all__ = [
     "QueryResult",
@@ -247,7 +247,7 @@ def run_select(
                 f"The query ran longer than {timeout_s:g}s and was stopped: narrow the question "
                 "or raise the time limit"
             ) from exc
-        raise CatalogError(f"The query failed: {_first_line(exc)}") from exc
+        raise CatalogError(f"The query failed: {first_line(exc)}") from exc
     return QueryResult(columns, rows, safe)
 
 
@@ -304,8 +304,3 @@ def _is_timeout(exc: SQLAlchemyError) -> bool:
         or "statement timeout" in text
         or "maximum statement execution time" in text
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(exc).__name__])[0]
