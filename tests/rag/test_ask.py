@@ -189,3 +189,27 @@ def test_local_model_end_to_end(ws: Workspace) -> None:
     assert answer.llm == "phrased" or answer.llm.startswith("extractive")
     assert answer.citations[0].key == "1"
     local.close()
+
+
+def test_capable_model_writes_sql_that_the_guard_checks(ws: Workspace) -> None:
+    question = "What's the typical basket size of consumers buying furniture?"
+    good = FakeBackend(capable=True)
+    good.enqueue(
+        '```sql\nSELECT AVG("Quantity") FROM sales WHERE "Category" = \'Furniture\' '
+        "AND \"Segment\" = 'Consumer'\n```"
+    )
+    asker = Asker(ws.settings, ws.catalog, ws.retriever, lambda: good)
+    allowed = {t.sql_name for t in ws.tables()}
+    answer = asker.aggregates._text_to_sql(question, ws.tables(), good, allowed, {})
+    rows = [r for r in sales_rows() if r["Category"] == "Furniture" and r["Segment"] == "Consumer"]
+    quantities = [int(r["Quantity"]) for r in rows] + [1]  # and the injected row
+    expected = sum(quantities) / len(quantities)
+    assert answer is not None and f"{expected:,.2f}" in answer.text
+    assert answer.citations and all(c.row["Category"] == "Furniture" for c in answer.citations)
+    assert "table" in good.history[0].messages[-1].content.lower()  # schema went in
+
+    evil = FakeBackend(capable=True)
+    evil.enqueue("```sql\nSELECT * FROM ll_records; DROP TABLE sales\n```")
+    refused = asker.aggregates._text_to_sql(question, ws.tables(), evil, allowed, {})
+    assert refused is None  # the guard refused it; nothing ran
+    assert ws.ask("How many rows are in sales?", table="sales").answer.endswith("401.")
