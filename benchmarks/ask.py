@@ -29,7 +29,7 @@ What it measures:
 
 Run it from the repository root (about 15-25 minutes on 2 cores):
 
-    .venv/bin/python benchmarks/ask.py --home /tmp/evalws
+    .venv/bin/python benchmarks/ask.py --home .lakelight-eval
     .venv/bin/python benchmarks/ask.py --limit 8          # quick check on 8 questions
 
 ``--home`` is the eval workspace (default ``.lakelight-eval``; built with

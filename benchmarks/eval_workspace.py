@@ -13,7 +13,7 @@ It ingests, with the library, exactly the data the questions were computed from:
 Run it from the repository root (it embeds ~26k rows: minutes of CPU):
 
     .venv/bin/python benchmarks/eval_workspace.py               # -> .lakelight-eval
-    .venv/bin/python benchmarks/eval_workspace.py --home /tmp/ws
+    .venv/bin/python benchmarks/eval_workspace.py --home .lakelight-eval
 
 ``--dry-run`` lists what would be ingested without loading anything.
 """

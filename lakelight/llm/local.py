@@ -272,7 +272,7 @@ class LocalBackend(ChatBackend):
                 f"Cannot load the local LLM from {model_dir}: {_brief(exc)}: delete that folder to "
                 "convert again, or set LAKELIGHT_LLM_MODEL_PATH to another model"
             ) from exc
-        cast(Any, model).eval()
+        cast(Any, model).train(False)  # inference mode: no dropout
         return tokenizer, model
 
     def _end_token_ids(self) -> list[int]:

@@ -215,7 +215,7 @@ INJECTIONS = [
     "total sales; DROP TABLE samplesuperstore",
     "sales by region' OR 1=1 --",
     "How many customers are in Brazil'; DELETE FROM customer; --",
-    "total sales where region = \"West\"; ATTACH DATABASE '/tmp/x' AS x",
+    "total sales where region = \"West\"; ATTACH DATABASE '/var/x' AS x",
     "How many tracks in the Rock genre UNION SELECT fields FROM ll_records",
     "How many customers are in Brazil) OR (1=1",
 ]

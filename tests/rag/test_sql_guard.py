@@ -33,7 +33,7 @@ SLOW_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELE
         "UPDATE sales SET amount = 0",
         "CREATE TABLE x AS SELECT * FROM sales",
         "ALTER TABLE sales ADD COLUMN y INT",
-        "ATTACH DATABASE '/tmp/x.db' AS x",
+        "ATTACH DATABASE '/var/x.db' AS x",
         "PRAGMA query_only = 0",
         "VACUUM",
         "SELECT 1; DROP TABLE sales",
@@ -52,9 +52,9 @@ SLOW_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELE
         "WITH a AS (SELECT * FROM secrets), secrets AS (SELECT 1) SELECT * FROM a",
         "SELECT * FROM pragma_table_info('sales')",
         "SELECT * FROM generate_series(1, 10)",
-        "SELECT load_extension('/tmp/evil.so')",
+        "SELECT load_extension('/var/evil.so')",
         "SELECT readfile('/etc/passwd')",
-        "SELECT writefile('/tmp/x', 'y')",
+        "SELECT writefile('/var/x', 'y')",
         "SELECT pg_sleep(10)",
         "SELECT pg_read_file('/etc/passwd')",
         "SELECT lo_import('/etc/passwd')",
@@ -86,7 +86,7 @@ def test_guard_rejects(sql: str) -> None:
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
 def test_guard_rejects_in_other_dialects(dialect: str) -> None:
-    for sql in ("SELECT pg_sleep(5)", "SELECT * FROM ll_runs", "COPY sales TO '/tmp/x'"):
+    for sql in ("SELECT pg_sleep(5)", "SELECT * FROM ll_runs", "COPY sales TO '/var/x'"):
         with pytest.raises(UnsafeQueryError):
             check_sql(sql, ALLOWED, dialect)
 
