@@ -19,3 +19,6 @@ $LL search "office chairs shipped first class to Seattle" --k 3
 echo
 echo '== lakelight search "failed password for root from 194.117.26.69" --k 3'
 $LL search "failed password for root from 194.117.26.69" --k 3
+echo
+echo '== lakelight ask "Which IP had the most failed SSH logins?" --no-llm'
+$LL ask "Which IP had the most failed SSH logins?" --no-llm
