@@ -349,7 +349,7 @@ def _referencing(
                 )
                 names.append(f"{describe(other, row)} [{len(evidence)}]")
             subject = describe(table, best.row)
-            more = f" (first 20 of {len(rows)})" if len(rows) > 20 else ""
+            more = " (the first 20)" if len(rows) > 20 else ""
             text = f"{other.name} rows for {subject}{more}: " + "; ".join(names) + "."
             return LookupAnswer(text, evidence, [])
     return None

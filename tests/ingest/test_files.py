@@ -27,6 +27,7 @@ from lakelight.ingest import open_source
 from lakelight.ingest.files import BrokenTable
 from lakelight.records import Record, Rejected, TableStream
 from tests import data
+from tests.ingest import read
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -43,15 +44,6 @@ def tables(source: Path | str, **kwargs: Any) -> list[TableStream]:
 def only(source: Path | str, **kwargs: Any) -> TableStream:
     (stream,) = tables(source, **kwargs)
     return stream
-
-
-def read(stream: TableStream) -> tuple[list[Record], list[Rejected]]:
-    records: list[Record] = []
-    rejected: list[Rejected] = []
-    for batch in stream.batches():
-        records += batch.records
-        rejected += batch.rejected
-    return records, rejected
 
 
 def load(source: Path | str, **kwargs: Any) -> tuple[TableStream, list[Record], list[Rejected]]:

@@ -31,8 +31,9 @@ from moto.server import ThreadedMotoServer
 from lakelight.config import load_settings
 from lakelight.errors import SourceError
 from lakelight.ingest import open_source
-from lakelight.records import Record, Rejected, TableStream
+from lakelight.records import TableStream
 from tests import data
+from tests.ingest import read
 
 BUCKET = "lakelight-test"
 CREDENTIALS = {
@@ -120,15 +121,6 @@ def s3_env(endpoint: str, bucket: str, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 def tables(source: str, **options: Any) -> list[TableStream]:
     return list(open_source(source, load_settings(), **options))
-
-
-def read(stream: TableStream) -> tuple[list[Record], list[Rejected]]:
-    records: list[Record] = []
-    rejected: list[Rejected] = []
-    for batch in stream.batches():
-        records += batch.records
-        rejected += batch.rejected
-    return records, rejected
 
 
 def source_error(source: str) -> str:
