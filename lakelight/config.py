@@ -100,6 +100,53 @@ class Settings(BaseSettings):
         "default: the backend's own judgement (local no, openai yes).",
     )
 
+    guard_operator: Literal["redact", "replace", "hash", "mask"] = Field(
+        "redact",
+        description="How PII is removed from what leaves: redact (<EMAIL_ADDRESS>), replace "
+        "(a realistic fake from Faker), hash (salted SHA-256 prefix) or mask (****1234).",
+    )
+    guard_always: list[str] = Field(
+        ["CREDIT_CARD", "US_SSN", "IBAN_CODE"],
+        description="PII types removed from every answer and citation, whatever the source.",
+    )
+    guard_sensitive_sources: list[str] = Field(
+        [],
+        description="Sources (URIs or fnmatch patterns) whose every PII type is removed from "
+        "answers and citations.",
+    )
+    guard_min_score: float = Field(
+        0.5, ge=0, le=1, description="PII findings scored below this are ignored."
+    )
+    guard_dcr_quantile: float = Field(
+        0.01,
+        ge=0,
+        lt=1,
+        description="A synthetic row closer to a real one than this quantile of real-to-real "
+        "distances (held-out rows to the rest) is blocked as a near-copy.",
+    )
+    synth_max_rows: int = Field(
+        1_000_000, ge=1, description="Most rows one synth run may generate (streamed in chunks)."
+    )
+    synth_chunk_rows: int = Field(
+        10_000, ge=100, description="Rows generated, validated, guarded and written per chunk."
+    )
+    synth_max_examples: int = Field(
+        20_000, ge=10, description="Most real rows the statistical model is fitted to."
+    )
+    synth_like_examples: int = Field(
+        200, ge=5, description="Nearest rows retrieved as examples for --like."
+    )
+    synth_shots: int = Field(8, ge=1, description="Example values in each few-shot LLM prompt.")
+    synth_llm_calls: int = Field(
+        40,
+        ge=0,
+        description="Most LLM calls one run makes for free-text columns; rows past it reuse "
+        "the generated values.",
+    )
+    synth_max_rounds: int = Field(
+        20, ge=1, description="Rounds of regeneration for rejected rows before giving up."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

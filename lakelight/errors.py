@@ -10,6 +10,9 @@
     ├── QuestionError              a question is empty, too long or names an unknown table
     ├── NothingIngestedError       there is no data to answer from yet
     ├── UnsafeQueryError           a SQL statement failed the SELECT-only check
+    ├── SynthesisError             a synth request cannot be met: unknown table or column,
+    │                              a condition no row satisfies, n out of bounds
+    ├── GuardBlocked               the guard refused to let something leave (PII, near-copy)
     └── BackendError               the LLM backend failed (bad request, auth, bad answer)
         ├── BackendUnavailableError no LLM can answer now: none configured, server down or
         │                          timed out or overloaded, local model missing
@@ -78,6 +81,14 @@ class UnsafeQueryError(LakelightError):
 
 class QueryTimeoutError(LakelightError):
     """A checked statement ran longer than its time limit and was stopped."""
+
+
+class SynthesisError(LakelightError):
+    """A synthesis request cannot be met as given; the message says what to change."""
+
+
+class GuardBlocked(LakelightError):
+    """The guard refused to let a value or record leave; the message says why, never what."""
 
 
 class BackendError(LakelightError):
