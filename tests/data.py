@@ -37,3 +37,8 @@ def movies_db() -> Path:
     spec = importlib.util.find_spec("bokeh_sampledata")
     assert spec and spec.submodule_search_locations
     return _need(Path(next(iter(spec.submodule_search_locations))) / "_data" / "movies.db")
+
+
+def islp_csv(name: str) -> Path:
+    """An ISLP data set as CSV, e.g. ``islp_csv("Default")``."""
+    return _need(DATA / "islp" / f"{name}.csv")
