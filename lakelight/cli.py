@@ -201,6 +201,85 @@ def ask(
     _run(body)
 
 
+@app.command()
+def synth(
+    table: Annotated[str, typer.Option("--table", help="The table to draw examples from.")],
+    n: Annotated[int, typer.Option("--n", help="How many synthetic rows to make.")],
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help='Condition "col=value" (also != > >= < <=); repeatable.'),
+    ] = None,
+    like: Annotated[
+        str | None, typer.Option("--like", help="Examples are the rows nearest this text.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same rows.")] = 0,
+    mode: Annotated[
+        str, typer.Option("--mode", help="auto, stats (statistical model) or llm (whole rows).")
+    ] = "auto",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write rows to FILE.csv or FILE.jsonl.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the quality report as HTML.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Make new records like real example rows: validated, PII-free, never near-copies."""
+    from lakelight.generate.output import plain_rows
+    from lakelight.generate.synthesize import SynthRequest
+
+    def body() -> None:
+        if mode not in ("auto", "stats", "llm"):
+            raise LakelightError(f"--mode must be auto, stats or llm, not {mode!r}")
+        request = SynthRequest(table, n, list(where or []), like, seed, mode)  # type: ignore[arg-type]
+        with _workspace() as ws:
+            to_stdout = out_file is None and not as_json
+            run, kept = ws.synth(
+                request,
+                out=out_file,
+                stream=sys.stdout if to_stdout else None,
+                report=report,
+                keep_rows=out_file is None and as_json,
+            )
+        summary = run.summary
+        if as_json:
+            if kept:
+                summary["rows"] = [r for chunk in kept for r in plain_rows(chunk)]
+            _dump(summary)
+            return
+        _print_synth_summary(summary, err if to_stdout else out)
+
+    _run(body)
+
+
+def _print_synth_summary(s: dict[str, Any], console: Console) -> None:
+    console.print(
+        f"Made {s['generated']:,} of {s['requested']:,} rows like {s['examples']['rows']:,} "
+        f"real rows of {s['table']} ({s['examples']['chosen_by']}) in {s['seconds']:.1f} s",
+        highlight=False,
+    )
+    for label, part in (
+        ("Rejected by validators", "rejected"),
+        ("Blocked by the guard", "blocked"),
+    ):
+        for reason, count in sorted(s[part]["by_reason"].items(), key=lambda kv: -kv[1]):
+            console.print(f"  {label}: {count:,} ({reason})", highlight=False)
+    q = s.get("quality") or {}
+    if q.get("overall") is not None:
+        shapes = q["column_shapes"]["score"]
+        trends = q["column_pair_trends"]["score"]
+        console.print(
+            f"Quality {q['overall']:.3f} (column shapes {shapes:.3f}, pair trends "
+            f"{trends if trends is None else round(trends, 3)})",
+            highlight=False,
+        )
+    for warning in s["warnings"]:
+        console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+    for key in ("out", "report"):
+        if key in s:
+            console.print(f"Wrote {s[key]}", highlight=False)
+
+
 @app.command(name="eval")
 def evaluate(
     questions: Annotated[Path, typer.Argument(help="JSON lines: question, answer, keys?.")],

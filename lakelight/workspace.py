@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from lakelight.config import Settings, load_settings
+from lakelight.errors import LakelightError
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.embedder import Embedder, get_embedder
 from lakelight.index.indexes import Indexes
@@ -17,6 +18,13 @@ from lakelight.ingest import Format, open_source
 from lakelight.records import Hit
 
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import IO
+
+    import pandas as pd
+
+    from lakelight.generate.synthesize import Synthesizer, SynthRequest, SynthRun
+    from lakelight.guard.pii import PiiDetector
     from lakelight.rag.answer import Answer, Asker
 
 
@@ -74,6 +82,48 @@ class Workspace:
     def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:
         """A cited answer: see ``lakelight.rag``."""
         return self.asker.ask(question, table=table, use_llm=use_llm)
+
+    @cached_property
+    def pii_detector(self) -> PiiDetector:
+        from lakelight.guard.pii import PiiDetector
+
+        return PiiDetector(self.settings)
+
+    @cached_property
+    def synthesizer(self) -> Synthesizer:
+        from lakelight.generate.synthesize import Synthesizer
+        from lakelight.guard.synthetic import PiiScreen
+        from lakelight.llm import get_backend
+
+        def backend() -> Any:
+            try:
+                return get_backend(self.settings)
+            except LakelightError:
+                return None  # free text falls back to the examples' own words
+
+        return Synthesizer(
+            self.settings,
+            self.catalog,
+            lambda: self.retriever,
+            backend,
+            lambda: PiiScreen(self.pii_detector),
+        )
+
+    def synth(
+        self,
+        request: SynthRequest,
+        *,
+        out: Path | None = None,
+        stream: IO[str] | None = None,
+        report: Path | None = None,
+        keep_rows: bool = False,
+    ) -> tuple[SynthRun, list[pd.DataFrame]]:
+        """Synthetic rows like the requested examples: see ``lakelight.generate``."""
+        from lakelight.generate.job import generate
+
+        return generate(
+            self.synthesizer, request, out=out, stream=stream, report=report, keep_rows=keep_rows
+        )
 
     def sources(self) -> list[dict[str, Any]]:
         return self.catalog.list_sources()

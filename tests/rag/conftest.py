@@ -4,43 +4,11 @@ logs, in SQLite (session-scoped) or any database URL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from lakelight.config import load_settings
 from lakelight.index.catalog import Catalog
-from lakelight.index.profile import profile_table
-from lakelight.ingest import open_source
-from tests import data
-from tests.chinook import load_chinook
-
-LOG_SOURCES = ("sshd", "nginx-botsearch", "nginx-bad-request", "apache-auth", "nginx-http-auth")
-
-
-def ingest(catalog: Catalog, source: str, home: Path) -> None:
-    """The catalog side of ``pipeline._ingest_table``: schema, rows, materialized table,
-    profile; no embeddings."""
-    for stream in open_source(source, load_settings(home=home)):
-        info, _ = catalog.ensure_table(stream.schema)
-        for batch in stream.batches():
-            catalog.write(info, batch.records, [], [])
-        with catalog.connect() as conn:
-            profile, rows = profile_table(conn, info.sql_name, info.columns)
-        catalog.set_profile(info.id, profile, rows)
-
-
-def build_lake(url: str, home: Path) -> Catalog:
-    """Superstore, the 11 Chinook tables and a few fail2ban logs in one catalog at ``url``."""
-    home.mkdir(parents=True, exist_ok=True)
-    catalog = Catalog(url, home)
-    ingest(catalog, str(data.superstore_csv()), home)
-    chinook = home / "chinook.db"
-    load_chinook(f"sqlite:///{chinook}")
-    ingest(catalog, f"sqlite:///{chinook}", home)
-    for name in LOG_SOURCES:
-        ingest(catalog, str(data.fail2ban_logs() / name), home)
-    return catalog
+from tests.lake import build_lake
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from lakelight.rag.aggregate import AggregatePlan, ValueIndex, plan_aggregate
 from lakelight.rag.sql_guard import check_sql, run_select
 from tests import data
 from tests.chinook import build_metadata
-from tests.rag.conftest import build_lake
+from tests.lake import build_lake
 from tests.servers import server_database
 
 SS = "SampleSuperstore"

@@ -1,0 +1,130 @@
+"""Validators every synthetic row must pass, whatever made it: types, categorical domains,
+numeric ranges, formats (emails, dates), the request's conditions, an outlier filter, and
+no duplicates. Each rejected row carries its first failing reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lakelight.generate.conditions import Condition
+from lakelight.generate.frames import numbers
+from lakelight.generate.plan import ColumnPlan
+
+EMAIL = re.compile(r"^[\w.+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+OUTLIER_P = 1e-4  # rows less likely than this under the real rows' joint spread are outliers
+_DOMAIN_KINDS = ("categorical", "derived")
+
+
+class Validators:
+    """Built from the real table (``reference``) and the plan; ``check`` judges new rows."""
+
+    def __init__(
+        self,
+        plans: Sequence[ColumnPlan],
+        reference: pd.DataFrame,
+        conditions: Sequence[Condition] = (),
+    ):
+        self.plans, self.conditions = list(plans), list(conditions)
+        self.domains = {
+            p.name: set(reference[p.name].dropna().astype(str))
+            for p in plans
+            if p.kind in _DOMAIN_KINDS
+        }
+        self.ranges: dict[str, tuple[float, float]] = {}
+        self.integers = [p.name for p in plans if p.kind == "numeric" and p.type == "integer"]
+        self.emails = [
+            p.name
+            for p in plans
+            if p.pii_type == "EMAIL_ADDRESS"
+            or (p.type == "string" and _mostly(reference[p.name], EMAIL))
+        ]
+        self.numeric = [p.name for p in plans if p.kind == "numeric"]
+        for name in self.numeric:
+            values = _numbers(reference[name])
+            if values.notna().any():
+                self.ranges[name] = (float(values.min()), float(values.max()))
+        self._fit_outliers(reference)
+
+    def _fit_outliers(self, reference: pd.DataFrame) -> None:
+        """Mahalanobis distance of rank-normal scores: catches rows whose combination of
+        numbers no real row comes near (a tiny balance with a huge debt ratio), not just
+        values out of range."""
+        self.sorted = {n: np.sort(_numbers(reference[n]).dropna().to_numpy()) for n in self.numeric}
+        self.outlier_cols = [n for n in self.numeric if len(np.unique(self.sorted[n])) > 2]
+        self.inverse = None
+        if len(self.outlier_cols) < 2 or len(reference) < 10 * len(self.outlier_cols):
+            return
+        z = self._scores(reference)
+        keep = ~np.isnan(z).any(axis=1)
+        if keep.sum() < 10 * len(self.outlier_cols):
+            return
+        cov = np.cov(z[keep], rowvar=False) + np.eye(z.shape[1]) * 1e-6
+        self.inverse = np.linalg.inv(cov)
+        self.limit = stats.chi2.ppf(1 - OUTLIER_P, df=z.shape[1])
+
+    def _scores(self, frame: pd.DataFrame) -> np.ndarray:
+        cols = []
+        for name in self.outlier_cols:
+            real = self.sorted[name]
+            values = _numbers(frame[name]).to_numpy(dtype=float)
+            mid = (
+                np.searchsorted(real, values, "left") + np.searchsorted(real, values, "right")
+            ) / 2
+            u = np.clip(mid / len(real), 0.5 / len(real), 1 - 0.5 / len(real))
+            u[np.isnan(values)] = np.nan
+            cols.append(stats.norm.ppf(u))
+        return np.column_stack(cols)
+
+    def check(self, frame: pd.DataFrame, seen: set[int] | None = None) -> list[str | None]:
+        """The reason each row is rejected, or None when it is valid. ``seen`` holds the
+        hashes of rows already accepted (updated), so duplicates across chunks are caught."""
+        reasons: list[str | None] = [None] * len(frame)
+
+        def reject(mask: pd.Series | np.ndarray, reason: str) -> None:
+            for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+                if reasons[i] is None:
+                    reasons[i] = reason
+
+        for name in self.integers:
+            values = _numbers(frame[name])
+            reject(values.notna() & (values.round() != values), f"{name}: not an integer")
+        for name, (lo, hi) in self.ranges.items():
+            values = _numbers(frame[name])
+            reject((values < lo) | (values > hi), f"{name}: outside the real range")
+        for name, domain in self.domains.items():
+            values = frame[name]
+            reject(values.notna() & ~values.astype(str).isin(domain), f"{name}: value never seen")
+        for name in self.emails:
+            values = frame[name].dropna().astype(str)
+            bad = ~values.str.match(EMAIL)
+            reject(frame.index.isin(values[bad].index), f"{name}: not an email address")
+        for condition in self.conditions:
+            reject(~condition.holds(frame[condition.column]), f"breaks condition {condition}")
+        if self.inverse is not None:
+            z = self._scores(frame)
+            d2 = np.einsum("ij,jk,ik->i", np.nan_to_num(z), self.inverse, np.nan_to_num(z))
+            reject(d2 > self.limit, "outlier: no real row has this combination of numbers")
+        content = [p.name for p in self.plans if p.kind not in ("key", "identifier")]
+        hashes = pd.util.hash_pandas_object(frame[content].astype(str), index=False).to_numpy()
+        seen = seen if seen is not None else set()
+        for i, h in enumerate(hashes.tolist()):
+            if reasons[i] is None:
+                if h in seen:
+                    reasons[i] = "duplicate of another synthetic row"
+                else:
+                    seen.add(h)
+        return reasons
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return numbers(values)
+
+
+def _mostly(values: pd.Series, pattern: re.Pattern[str]) -> bool:
+    present = values.dropna().astype(str)
+    return len(present) > 0 and present.str.match(pattern).mean() > 0.9

@@ -1,0 +1,73 @@
+"""The guard's PII side for synthetic records: which columns of a table hold PII (so the
+generator makes fakes for them), and a last screen over generated rows: a row that carries a
+real PII value is blocked, and PII that a text generator wrote is replaced by fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import pandas as pd
+
+from lakelight.guard.columns import column_pii_types
+from lakelight.guard.operators import Anonymizer
+from lakelight.guard.pii import PiiDetector
+from lakelight.index.catalog import TableInfo
+
+MIN_PII_CHARS = 4  # shorter real values ("Al", "NY") are too common to mean a leak
+
+
+class _Planned(Protocol):
+    name: str
+    kind: str
+
+
+class PiiScreen:
+    def __init__(self, detector: PiiDetector, *, seed: int = 0):
+        self.detector = detector
+        self.fakes = Anonymizer("replace", seed=seed)
+
+    def column_types(self, table: TableInfo, sample: pd.DataFrame) -> dict[str, str]:
+        """PII type of each text column of ``table`` that holds PII, judged on ``sample``."""
+        columns = {
+            c.name: sample[c.name].dropna().astype(str).head(500).tolist()
+            for c in table.columns
+            if c.type == "string" and c.name in sample
+        }
+        return column_pii_types(columns)
+
+    def clean_synthetic(
+        self, frame: pd.DataFrame, plans: Sequence[_Planned], reference: pd.DataFrame
+    ) -> tuple[pd.DataFrame, list[str]]:
+        """Rows without real PII values, with detected PII in free text replaced; and the
+        reason for each blocked row."""
+        if frame.empty:
+            return frame, []
+        pii_cols = [p.name for p in plans if p.kind == "pii" and p.name in reference]
+        real = _real_values(reference, pii_cols)
+        reasons: list[str] = []
+        keep = pd.Series(True, index=frame.index)
+        if real:
+            for name in frame.columns:
+                hit = frame[name].astype(str).isin(real) & frame[name].notna()
+                keep &= ~hit
+            reasons += ["carries a real PII value"] * int((~keep).sum())
+        frame = frame[keep].reset_index(drop=True)
+        for name in [p.name for p in plans if p.kind == "text" and p.name in frame]:
+            texts = frame[name].fillna("").astype(str).tolist()
+            findings = self.detector.scan_many(texts, [name] * len(texts))
+            frame[name] = [
+                self.fakes.anonymize(t, f) if f else t for t, f in zip(texts, findings, strict=True)
+            ]
+        return frame, reasons
+
+
+def _real_values(reference: pd.DataFrame, columns: Sequence[str]) -> set[str]:
+    values: set[str] = set()
+    for name in columns:
+        values |= {v for v in reference[name].dropna().astype(str) if len(v) >= MIN_PII_CHARS}
+    return values
+
+
+def pii_columns(screen: PiiScreen, table: TableInfo, sample: pd.DataFrame) -> dict[str, str]:
+    return screen.column_types(table, sample)
