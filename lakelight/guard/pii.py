@@ -97,7 +97,10 @@ class PiiDetector:
                     ner_wanted.append(i)
             results.append(found)
         if ner_wanted:
-            spans = person_spans([as_text(texts[i]) for i in ner_wanted])
+            spans = person_spans(
+                [as_text(texts[i]) for i in ner_wanted],
+                whole=[i in name_columns for i in ner_wanted],
+            )
             for i, persons in zip(ner_wanted, spans, strict=True):
                 results[i].extend(
                     self._persons(as_text(texts[i]), persons, results[i], i in name_columns)
