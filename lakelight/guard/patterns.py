@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
@@ -14,7 +14,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from lakelight.guard.checksums import IBAN_LENGTHS, card_issuer, iban_valid, luhn_valid, ssn_valid
 from lakelight.guard.finding import Finding
 
-__all__ = ["RECOGNIZERS", "find_dates_of_birth", "has_context"]
+__all__ = ["find_phones", "has_context", "scan_patterns"]
 
 _WINDOW = 48  # characters before a match searched for context words
 
@@ -191,18 +191,30 @@ def find_ips(text: str, hint: str | None) -> list[Finding]:
 # --- phone numbers -----------------------------------------------------------------------
 
 _DIGIT_RUN = re.compile(r"\d")
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]*\d\)?")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 
 
-def find_phones(text: str, hint: str | None) -> list[Finding]:
-    if len(_DIGIT_RUN.findall(text)) < 7:
-        return []
+def find_phones(text: str, hint: str | None, taken: Sequence[Finding] = ()) -> list[Finding]:
+    """Phone numbers valid for their country: +-prefixed from anywhere, others as US
+    numbers. The parser only sees digit runs that no other finding holds."""
     found = []
-    for m in PhoneNumberMatcher(text, "US", leniency=Leniency.VALID, max_tries=200):
-        raw = m.raw_string
-        if _glued(text, m.start, m.end) or _DATE_LIKE.match(raw):
+    for c in _PHONE_CANDIDATE.finditer(text):
+        digits = len(_DIGIT_RUN.findall(c.group()))
+        if not 7 <= digits <= 17 or any(c.start() < f.end and f.start < c.end() for f in taken):
             continue
-        context = has_context("PHONE_NUMBER", text, m.start, hint)
+        found.extend(_phones_in(text, c.start(), c.group(), hint))
+    return found
+
+
+def _phones_in(text: str, offset: int, piece: str, hint: str | None) -> list[Finding]:
+    found = []
+    for m in PhoneNumberMatcher(piece, "US", leniency=Leniency.VALID, max_tries=20):
+        raw = m.raw_string
+        start, end = offset + m.start, offset + m.end
+        if _glued(text, start, end) or _DATE_LIKE.match(raw):
+            continue
+        context = has_context("PHONE_NUMBER", text, start, hint)
         separated = any(not ch.isdigit() for ch in raw)
         international = raw.startswith("+") or raw.startswith("00")
         if not separated:
@@ -215,7 +227,7 @@ def find_phones(text: str, hint: str | None) -> list[Finding]:
             continue  # only +-prefixed numbers leave the default region
         if phonenumbers.number_type(m.number) == phonenumbers.PhoneNumberType.UNKNOWN:
             continue
-        found.append(Finding("PHONE_NUMBER", m.start, m.end, score, raw))
+        found.append(Finding("PHONE_NUMBER", start, end, score, raw))
     return found
 
 
@@ -324,13 +336,22 @@ def find_dates_of_birth(text: str, hint: str | None) -> list[Finding]:
     ]
 
 
-RECOGNIZERS: tuple[Callable[[str, str | None], list[Finding]], ...] = (
+_RECOGNIZERS: tuple[Callable[[str, str | None], list[Finding]], ...] = (
     find_emails,
     find_cards,
     find_ssns,
     find_ibans,
     find_ips,
-    find_phones,
     find_street_addresses,
     find_dates_of_birth,
 )
+
+
+def scan_patterns(text: str, hint: str | None = None) -> list[Finding]:
+    """Every pattern recognizer's findings in `text` (overlaps not yet resolved); phone
+    numbers are looked for only where no checksum-confirmed finding already is."""
+    found = [f for recognize in _RECOGNIZERS for f in recognize(text, hint)]
+    if sum(ch.isdigit() for ch in text) >= 7:
+        taken = [f for f in found if f.type != "STREET_ADDRESS"]
+        found.extend(find_phones(text, hint, taken))
+    return found

@@ -20,7 +20,7 @@ from lakelight.config import Settings, load_settings
 from lakelight.guard.finding import Finding, resolve_overlaps
 from lakelight.guard.hints import column_hint
 from lakelight.guard.names import could_hold_name, looks_like_name, person_spans
-from lakelight.guard.patterns import RECOGNIZERS
+from lakelight.guard.patterns import scan_patterns
 
 __all__ = ["PII_TYPES", "Finding", "PiiDetector", "as_text"]
 
@@ -86,20 +86,21 @@ class PiiDetector:
         for i, (raw, context) in enumerate(zip(texts, contexts, strict=True)):
             text = as_text(raw)
             hint = column_hint(context) if context else None
-            found = [f for recognize in RECOGNIZERS for f in recognize(text, hint)]
+            found = scan_patterns(text, hint)
             if hint == "PERSON" and text.strip() and not found and looks_like_name(text.strip()):
                 found.append(_whole("PERSON", text, _COLUMN_SCORE))
             elif self.use_ner and text.strip():
                 if hint in ("PERSON", "PERSON?") and looks_like_name(text.strip()):
                     ner_wanted.append(i)
                     name_columns.add(i)
-                elif could_hold_name(text):
+                elif could_hold_name(text, [(f.start, f.end) for f in found]):
                     ner_wanted.append(i)
             results.append(found)
         if ner_wanted:
             spans = person_spans(
                 [as_text(texts[i]) for i in ner_wanted],
                 whole=[i in name_columns for i in ner_wanted],
+                taken=[[(f.start, f.end) for f in results[i]] for i in ner_wanted],
             )
             for i, persons in zip(ner_wanted, spans, strict=True):
                 results[i].extend(
