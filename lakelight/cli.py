@@ -371,6 +371,46 @@ def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     _run(body)
 
 
+guard_app = typer.Typer(help="Find and remove PII.", no_args_is_help=True)
+app.add_typer(guard_app, name="guard")
+
+
+@guard_app.command("scan")
+def guard_scan(
+    target: Annotated[
+        str, typer.Argument(help="A CSV, JSON lines, JSON or text file, or the text itself.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """PII findings (type, span, score, where) in a file or a text; never the PII itself."""
+    from collections import Counter
+
+    from lakelight.guard.pii import PiiDetector
+    from lakelight.guard.scan import scan_target
+
+    def body() -> None:
+        findings = scan_target(target, PiiDetector(load_settings()))
+        counts = dict(Counter(f["type"] for f in findings).most_common())
+        if as_json:
+            _dump({"findings": findings, "counts": counts})
+            return
+        if not findings:
+            out.print("No PII found.")
+            return
+        grid = Table("type", "span", "score", "where")
+        for f in findings:
+            where = (
+                f"row {f['row']}, {f['column']}"
+                if "row" in f
+                else (f"line {f['line']}" if "line" in f else "text")
+            )
+            grid.add_row(f["type"], f"{f['start']}-{f['end']}", f"{f['score']:.2f}", where)
+        out.print(grid)
+        out.print(", ".join(f"{n:,} {t}" for t, n in counts.items()), highlight=False)
+
+    _run(body)
+
+
 def main() -> None:
     app()
 
