@@ -72,11 +72,16 @@ class Workspace:
 
     @cached_property
     def asker(self) -> Asker:
+        from lakelight.guard.policy import OutputGuard
         from lakelight.llm import get_backend
         from lakelight.rag.answer import Asker
 
         return Asker(
-            self.settings, self.catalog, self.retriever, lambda: get_backend(self.settings)
+            self.settings,
+            self.catalog,
+            self.retriever,
+            lambda: get_backend(self.settings),
+            lambda: OutputGuard(self.settings, self.pii_detector, self.catalog),
         )
 
     def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:

@@ -35,6 +35,10 @@ class Validators:
             for p in plans
             if p.kind in _DOMAIN_KINDS
         }
+        # free text is made new: a verbatim real value would copy what a person wrote
+        self.real_texts = {
+            p.name: set(reference[p.name].dropna().astype(str)) for p in plans if p.kind == "text"
+        }
         self.ranges: dict[str, tuple[float, float]] = {}
         self.integers = [p.name for p in plans if p.kind == "numeric" and p.type == "integer"]
         self.emails = [
@@ -99,6 +103,8 @@ class Validators:
         for name, domain in self.domains.items():
             values = frame[name]
             reject(values.notna() & ~values.astype(str).isin(domain), f"{name}: value never seen")
+        for name, texts in self.real_texts.items():
+            reject(frame[name].astype(str).isin(texts), f"{name}: copies a real text")
         for name in self.emails:
             values = frame[name].dropna().astype(str)
             bad = ~values.str.match(EMAIL)

@@ -34,7 +34,7 @@ class PiiScreen:
             for c in table.columns
             if c.type == "string" and c.name in sample
         }
-        return column_pii_types(columns)
+        return column_pii_types(columns, self.detector)
 
     def clean_synthetic(
         self, frame: pd.DataFrame, plans: Sequence[_Planned], reference: pd.DataFrame

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from lakelight.config import Settings
 from lakelight.errors import LakelightError, NothingIngestedError, QuestionError
+from lakelight.guard.policy import OutputGuard
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.retriever import Retriever
 from lakelight.llm import ChatBackend
@@ -34,6 +35,7 @@ class Answer:
     sql: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     llm: str = "not used"  # "phrased", "extractive: <why>", "not used"
+    redacted: dict[str, int] = field(default_factory=dict)  # PII type → values the guard removed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class Answer:
             "sql": self.sql,
             "timings": self.timings,
             "llm": self.llm,
+            "redacted": self.redacted,
         }
 
 
@@ -55,9 +58,12 @@ class Asker:
         catalog: Catalog,
         retriever: Retriever,
         backend: Callable[[], ChatBackend | None] | None,
+        guard: Callable[[], OutputGuard] | None = None,
     ):
         self.settings, self.catalog, self.retriever = settings, catalog, retriever
         self._backend_factory = backend
+        self._guard_factory = guard
+        self._guard: OutputGuard | None = None
         self.aggregates = AggregateAnswerer(settings, catalog)
 
     def _usable_backend(self) -> ChatBackend | None:
@@ -82,8 +88,25 @@ class Asker:
             result = Answer(computed.text, "aggregate", computed.citations, computed.sql)
         else:
             result = self._lookup(question, tables, backend, timings)
+        self._apply_guard(result, timings)
         result.timings = {**timings, "total_ms": _ms(started)}
         return result
+
+    def _apply_guard(self, result: Answer, timings: dict[str, float]) -> None:
+        """Nothing leaves without the guard: PII the policy blocks is removed from the
+        answer and its citations."""
+        if self._guard_factory is None:
+            return
+        t0 = time.perf_counter()
+        if self._guard is None:
+            self._guard = self._guard_factory()
+        cleaned = self._guard.clean(result.answer, result.citations)
+        result.answer, result.citations, result.redacted = (
+            cleaned.text,
+            cleaned.citations,
+            cleaned.removed,
+        )
+        timings["guard_ms"] = _ms(t0)
 
     def _tables(self, table: str | None) -> list[TableInfo]:
         tables = self.catalog.list_tables()

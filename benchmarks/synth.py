@@ -1,0 +1,208 @@
+"""Synthesis benchmark: lakelight's synthesizer against SDV's GaussianCopulaSynthesizer, same
+tables, same split, same metrics, one run.
+
+For ISLP Default (10,000 rows, 3.3% defaults) and Caravan (5,822 × 86): the rows are split
+80/20 with a fixed seed. Both tools learn from the 80% part only. lakelight reads it through
+its catalog, SDV from a DataFrame with metadata detected from it. Each makes 10,000 rows
+(timed: fit plus sample, wall clock, models warm). Both outputs are scored by
+``lakelight.generate.quality`` (SDMetrics definitions: column shapes, pair trends, overall,
+exact copies, DCR baseline protection) against the 80% part, plus a downstream check: a
+gradient-boosted classifier trained on the synthetic rows, tested on the real 20% holdout,
+against the same model trained on the real 80%. When ``sdmetrics`` is installed its own
+QualityReport score is printed beside ours, as a cross-check.
+
+Also timed: ``--where default=Yes --n 5000`` (minority-class boosting) on Default.
+
+Run with the bench venv (``make bench`` builds it):  .venv-bench/bin/python benchmarks/synth.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import RESULTS, machine  # noqa: E402
+from lakelight.config import load_settings  # noqa: E402
+from lakelight.generate.synthesize import SynthRequest  # noqa: E402
+from lakelight.workspace import Workspace  # noqa: E402
+from tests.lake import ingest  # noqa: E402
+
+DATASETS = {"Default": "default", "Caravan": "Purchase"}
+N_ROWS = 10_000
+
+
+def split(frame: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    order = np.random.default_rng(seed).permutation(len(frame))
+    cut = int(0.8 * len(frame))
+    return frame.iloc[order[:cut]].reset_index(drop=True), frame.iloc[order[cut:]].reset_index(
+        drop=True
+    )
+
+
+def roles(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    return numeric, [c for c in frame.columns if c not in numeric]
+
+
+def run_lakelight(train: pd.DataFrame, name: str, home: Path, n: int) -> tuple[pd.DataFrame, float]:
+    path = home / f"{name}.csv"
+    train.to_csv(path, index=False)
+    settings = load_settings(home=home, llm_backend="none")
+    ws = Workspace(settings)
+    ingest(ws.catalog, str(path), home)  # catalog only: synthesis needs no embeddings
+    chunks: list[pd.DataFrame] = []
+    started = time.perf_counter()
+    run = ws.synthesizer.run(SynthRequest(name, n, seed=1), chunks.append)
+    seconds = time.perf_counter() - started
+    rows = pd.concat(chunks, ignore_index=True)
+    print(
+        f"  lakelight: {run.summary['generated']:,} rows, rejected "
+        f"{run.summary['rejected']['by_reason']}, blocked {run.summary['blocked']['by_reason']}"
+    )
+    ws.close()
+    return rows, seconds
+
+
+def as_train_types(rows: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    """lakelight reads Yes/No as booleans: map them back to the CSV's own labels."""
+    out = rows[list(train.columns)].copy()
+    for col in train.columns:
+        if train[col].dtype == object and pd.api.types.is_bool_dtype(out[col].dropna()):
+            labels = sorted(train[col].dropna().unique())  # ["No", "Yes"]
+            out[col] = out[col].map({False: labels[0], True: labels[-1]})
+        elif pd.api.types.is_numeric_dtype(train[col]):
+            out[col] = pd.to_numeric(out[col]).astype(float)
+    return out
+
+
+def run_sdv(train: pd.DataFrame, n: int) -> tuple[pd.DataFrame, float]:
+    from sdv.metadata import Metadata
+    from sdv.single_table import GaussianCopulaSynthesizer
+
+    metadata = Metadata.detect_from_dataframe(train)
+    started = time.perf_counter()
+    model = GaussianCopulaSynthesizer(metadata)
+    model.fit(train)
+    rows = model.sample(n)
+    return rows, time.perf_counter() - started
+
+
+def score(
+    train: pd.DataFrame, holdout: pd.DataFrame, rows: pd.DataFrame, label: str
+) -> dict[str, Any]:
+    from lakelight.generate.quality import quality_report
+
+    numeric, categorical = roles(train)
+    rows = rows[list(train.columns)].copy()
+    for col in numeric:
+        rows[col] = pd.to_numeric(rows[col], errors="coerce")
+    report = quality_report(train, rows, numeric, categorical, label=label, holdout=holdout, seed=0)
+    merged = rows.drop_duplicates().merge(train.drop_duplicates(), how="inner")
+    report["exact_copies_check"] = len(merged)
+    try:
+        from sdmetrics.reports.single_table import QualityReport
+
+        meta = {
+            "columns": {
+                **{c: {"sdtype": "numerical"} for c in numeric},
+                **{c: {"sdtype": "categorical"} for c in categorical},
+            }
+        }
+        qr = QualityReport()
+        qr.generate(train, rows, meta, verbose=False)
+        report["sdmetrics_overall"] = round(float(qr.get_score()), 4)
+    except ImportError:
+        report["sdmetrics_overall"] = None
+    return report
+
+
+def brief(report: dict[str, Any], seconds: float, n: int) -> dict[str, Any]:
+    down = report.get("downstream") or {}
+    privacy = report["privacy"]
+    return {
+        "overall": report["overall"],
+        "column_shapes": report["column_shapes"]["score"],
+        "pair_trends": report["column_pair_trends"]["score"],
+        "sdmetrics_overall": report["sdmetrics_overall"],
+        "exact_copies": privacy["exact_copies"],
+        "dcr_median": privacy["dcr_synthetic_to_real"]["median"],
+        "dcr_baseline_protection": privacy["dcr_baseline_protection"]["score"],
+        "downstream": {k: v for k, v in down.items() if k in ("synthetic", "real", "ratio")},
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(n / seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=N_ROWS)
+    parser.add_argument("--no-sdv", action="store_true")
+    args = parser.parse_args()
+    from tests.data import islp_csv
+
+    results: dict[str, Any] = {"machine": machine(), "n": args.n, "datasets": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, label in DATASETS.items():
+            frame = pd.read_csv(islp_csv(name))
+            frame = frame.drop(columns=[c for c in frame.columns if c.startswith("Unnamed")])
+            train, holdout = split(frame)
+            print(f"== {name}: {len(train):,} training rows, {len(holdout):,} held out")
+            rows, seconds = run_lakelight(train, name, Path(tmp) / name, args.n)
+            ours = brief(
+                score(train, holdout, as_train_types(rows, train), label), seconds, len(rows)
+            )
+            entry: dict[str, Any] = {"lakelight": ours}
+            if not args.no_sdv:
+                sdv_rows, sdv_seconds = run_sdv(train, args.n)
+                entry["sdv_gaussian_copula"] = brief(
+                    score(train, holdout, sdv_rows, label), sdv_seconds, len(sdv_rows)
+                )
+            results["datasets"][name] = entry
+            for tool, figures in entry.items():
+                print(f"  {tool:22} {json.dumps(figures)}")
+        ws_home = Path(tmp) / "boost"
+        train, _ = split(pd.read_csv(islp_csv("Default")))
+        ws_home.mkdir(parents=True)
+        train.to_csv(ws_home / "Default.csv", index=False)
+        ws = Workspace(load_settings(home=ws_home, llm_backend="none"))
+        ingest(ws.catalog, str(ws_home / "Default.csv"), ws_home)
+        chunks: list[pd.DataFrame] = []
+        started = time.perf_counter()
+        run = ws.synthesizer.run(SynthRequest("Default", 5000, ["default=Yes"]), chunks.append)
+        boost_seconds = time.perf_counter() - started
+        made = pd.concat(chunks)
+        results["boost"] = {
+            "request": "--where default=Yes --n 5000",
+            "real_minority_rows": run.summary["examples"]["rows"],
+            "generated": run.summary["generated"],
+            "all_default": bool(made["default"].eq(True).all()),
+            "seconds": round(boost_seconds, 2),
+        }
+        ws.close()
+    print("== minority boost:", json.dumps(results["boost"]))
+    for name, entry in results["datasets"].items():
+        if "sdv_gaussian_copula" in entry:
+            ours, peer = entry["lakelight"], entry["sdv_gaussian_copula"]
+            print(
+                f"== {name}: quality {ours['overall']} vs {peer['overall']} "
+                f"(ratio {ours['overall'] / peer['overall']:.3f}); "
+                f"speed ratio {ours['rows_per_second'] / peer['rows_per_second']:.2f}x; "
+                f"exact copies {ours['exact_copies']} vs {peer['exact_copies']}"
+            )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "synth.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
