@@ -11,6 +11,12 @@ for every other pair; a numeric column in such a pair is cut into 10 equal-width
 real range (the end bins open-ended, as SDMetrics' ``discretize_column``). A pair whose score
 SDMetrics cannot compute (a constant column in a correlation) scores None and is left out of
 the mean.
+
+``score`` is the mean over all pairs. Recent SDMetrics QualityReports (0.2x on) average only
+the pairs related in the real data (|ρ| > 0.5, Cramér's V > 0.3) and give the rest no score;
+that mean is ``score_strong_pairs`` (None when no pair qualifies), with each pair's ``strong``
+flag. Those reports also bin the synthetic side of a mixed pair on the synthetic range, not the
+real one, so their mixed-pair scores differ a little from the metric's own definition used here.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
+from scipy.stats.contingency import association
 
 from lakelight.guard._dcr import MISSING, category_text
 
@@ -33,6 +40,9 @@ _KS_DECIMALS = 14  # SDMetrics rounds before the KS test
 # Work bound of the pair trends: pairs × (real rows + synthetic rows); beyond it pairs are
 # sampled. Caravan's 3,655 pairs of 5,822 + 5,822 rows take about 4e7.
 _PAIR_BUDGET = 2e8
+# SDMetrics' QualityReport (0.2x and later) averages only the pairs related in the real data
+_STRONG_CORRELATION = 0.5  # |Pearson ρ|
+_STRONG_ASSOCIATION = 0.3  # Cramér's V
 _MIN_PAIRS = 200
 
 
@@ -110,11 +120,18 @@ def _codes(
 
 def _contingency(
     a: tuple[np.ndarray, np.ndarray, int], b: tuple[np.ndarray, np.ndarray, int]
-) -> float:
+) -> tuple[float, float | None]:
+    """ContingencySimilarity, and Cramér's V of the real two-way table (None if degenerate)."""
     size = a[2] * b[2]
-    real = np.bincount(a[0] * b[2] + b[0], minlength=size) / len(a[0])
+    counts = np.bincount(a[0] * b[2] + b[0], minlength=size)
+    real = counts / len(a[0])
     synthetic = np.bincount(a[1] * b[2] + b[1], minlength=size) / len(a[1])
-    return 1.0 - 0.5 * float(np.abs(real - synthetic).sum())
+    table = counts.reshape(a[2], b[2])
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    cramer = None
+    if min(table.shape) >= 2:
+        cramer = float(association(table, method="cramer"))
+    return 1.0 - 0.5 * float(np.abs(real - synthetic).sum()), cramer
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -187,20 +204,26 @@ def column_pair_trends(
                 "real": rho_r,
                 "synthetic": rho_s,
             }
+            row["strong"] = rho_r is not None and abs(rho_r) > _STRONG_CORRELATION
             if score is None:
                 row["note"] = "a constant or empty column: no correlation; left out of the mean"
         else:
             for name in (a, b):
                 if name not in codes:
                     codes[name] = _codes(real, synthetic, name, name in is_numeric)
+            score, cramer = _contingency(codes[a], codes[b])
             row = {
                 "columns": [a, b],
                 "metric": "ContingencySimilarity",
-                "score": _contingency(codes[a], codes[b]),
+                "score": score,
+                "real_cramers_v": cramer,
             }
+            row["strong"] = cramer is not None and cramer > _STRONG_ASSOCIATION
         rows.append(row)
     result: dict[str, Any] = {
         "score": _mean([r["score"] for r in rows]),
+        "score_strong_pairs": _mean([r["score"] for r in rows if r["strong"]]),
+        "pairs_strong": sum(r["strong"] for r in rows),
         "pairs_total": total,
         "pairs_computed": len(rows),
         "sampled": sampled,

@@ -5,7 +5,9 @@ Figures follow SDMetrics' definitions, so they compare with SDMetrics and SDV:
 - ``column_shapes``: KSComplement / TVComplement per column and their mean;
 - ``column_pair_trends``: CorrelationSimilarity / ContingencySimilarity per pair and their mean
   (pairs are sampled, with the seed, when a wide table would take long; the output says so);
-- ``overall``: the mean of the two, as SDMetrics' QualityReport;
+- ``overall``: the mean of the two, as SDMetrics' QualityReport; ``overall_strong_pairs``
+  uses the pair trends of the pairs related in the real data only, as recent SDMetrics
+  QualityReports do (see ``lakelight.generate._fidelity``);
 - ``privacy``: the share of synthetic rows identical to a real row on every compared column,
   DCR statistics (synthetic → real, and holdout → real for reference), and
   DCRBaselineProtection: min(1, median DCR(synthetic → real) / median DCR(random → real)),
@@ -133,6 +135,11 @@ def _validity(validity: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def _overall(*scores: float | None) -> float | None:
+    present = [s for s in scores if s is not None]
+    return float(np.mean(present)) if present else None
+
+
 def quality_report(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -164,7 +171,6 @@ def quality_report(
 
     shapes = column_shapes(real, synthetic, numeric, categorical)
     trends = column_pair_trends(real, synthetic, numeric, categorical, seed=seed)
-    parts = [s for s in (shapes["score"], trends["score"]) if s is not None]
     report: dict[str, Any] = {
         "rows": {
             "real": len(real),
@@ -172,7 +178,8 @@ def quality_report(
             "holdout": None if holdout is None else len(holdout),
         },
         "columns": {"numeric": list(numeric), "categorical": list(categorical)},
-        "overall": float(np.mean(parts)) if parts else None,
+        "overall": _overall(shapes["score"], trends["score"]),
+        "overall_strong_pairs": _overall(shapes["score"], trends["score_strong_pairs"]),
         "column_shapes": shapes,
         "column_pair_trends": trends,
         "validity": _validity(validity),

@@ -150,7 +150,12 @@ def _cards(report: dict[str, Any]) -> str:
     ratio = downstream.get("ratio") or {}
     key = "r2" if downstream.get("task") == "regression" else "macro_f1"
     cards = [
-        _card("Overall quality", _fmt(report.get("overall"), True), "mean of shapes and trends"),
+        _card(
+            "Overall quality",
+            _fmt(report.get("overall"), True),
+            "mean of shapes and trends; related pairs only: "
+            + _fmt(report.get("overall_strong_pairs"), True),
+        ),
         _card(
             "Column shapes",
             _fmt((report.get("column_shapes") or {}).get("score"), True),

@@ -75,6 +75,15 @@ def test_shuffled_columns_keep_shapes_and_lose_trends(
     assert pairs[("balance", "default")]["score"] < 0.97
     assert pairs[("income", "student")]["score"] < 0.75  # students have low incomes
     assert report["column_pair_trends"]["score"] < 0.93
+    # SDMetrics' recent reports: only pairs related in the real data count
+    assert [p["columns"] for p in pairs.values() if p["strong"]] == [
+        ["balance", "default"],
+        ["income", "student"],
+    ]
+    assert pairs[("income", "student")]["real_cramers_v"] > 0.8
+    trends = report["column_pair_trends"]
+    assert trends["score_strong_pairs"] < trends["score"]
+    assert report["overall_strong_pairs"] < report["overall"]
     assert report["privacy"]["exact_copy_share"] < 0.01  # only where balance 0 meets its income
     # balance no longer says who defaults: the synthetic model finds nobody
     assert report["downstream"]["synthetic"]["minority_recall"] < 0.1
