@@ -25,6 +25,16 @@ def chinook_json() -> Path:
     return _need(DATA / "chinook" / "initial_data.json")
 
 
+def presidio_identities() -> Path:
+    """presidio-evaluator's 3,000 FakeNameGenerator identities (CSV)."""
+    return _need(DATA / "presidio" / "FakeNameGenerator.com_3000.csv")
+
+
+def presidio_templates() -> Path:
+    """presidio-evaluator's sentence templates with ``{{placeholder}}`` slots."""
+    return _need(DATA / "presidio" / "templates.txt")
+
+
 def superstore_csv() -> Path:
     spec = importlib.util.find_spec("bokeh_sampledata")
     assert spec and spec.submodule_search_locations

@@ -20,6 +20,7 @@ __all__ = [
     "looks_like_name",
     "name_candidates",
     "person_spans",
+    "plausible_name",
 ]
 
 NER_SCORE = 0.85
@@ -116,6 +117,17 @@ def looks_like_name(value: str) -> bool:
             return False
     content = [w for w in words if w.lower().strip(".") not in stops]
     return capitalized >= 1 and bool(content)
+
+
+def plausible_name(value: str) -> bool:
+    """What a column known to hold names may hold: one to six words with a letter and no
+    digits or code characters ("ten Pas", "Else", "O'Neal")."""
+    words = value.split()
+    return (
+        1 <= len(words) <= 6
+        and any(ch.isalpha() for ch in value)
+        and not any(ch.isdigit() or ch in "@/\\_=<>{}[]|#" for ch in value)
+    )
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:

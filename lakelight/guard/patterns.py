@@ -62,7 +62,7 @@ def _glued(text: str, start: int, end: int) -> bool:
 # --- email -------------------------------------------------------------------------------
 
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+'-]{0,63})@"
+    r"(?<![\w.+-])[^\W_](?:[\w.%+'-]{0,63})@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
 )
 
@@ -248,11 +248,11 @@ _UNIT = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Room|Rm|Bldg|Building
 _CITY_STATE_ZIP = (
     r"(?:,\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})?(?:,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
 )
-_STREET_WORD = r"(?:[A-Z][\w'’.-]*|\d{1,3}(?:st|nd|rd|th)|of|de|la|the|van|von|du|del|di)"
+_STREET_WORD = r"(?:[A-Z][\w'’.-]*|\d{1,3}(?:st|nd|rd|th)?|of|de|la|the|van|von|du|del|di)"
 _STREET_EN = re.compile(
-    r"(?<![\w.,-])\d{1,6}[A-Za-z]?(?:-\d{1,4})?,?\s+"
+    r"(?<![\w.,-])\d{1,6}[A-Za-z]?(?:-\d{1,4})?(?:,\s*|\s+)"
     r"(?:(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW)\.?\s+)?"
-    rf"{_STREET_WORD}(?:[ \t]+{_STREET_WORD}){{0,4}}?[ \t]+(?:{_SUFFIXES})\b\.?"
+    rf"{_STREET_WORD}(?:[ \t]+{_STREET_WORD}){{0,4}}?[ \t]+(?i:{_SUFFIXES})\b\.?"
     r"(?:\s+(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW)\b\.?)?"
     rf"{_UNIT}?{_CITY_STATE_ZIP}"
 )
@@ -272,12 +272,16 @@ _STREET_NUMBER_FIRST = re.compile(
     re.IGNORECASE,
 )
 _COMPOUND = (
-    r"[A-ZÀ-Þ][\w-]*(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|damm|ufer|laan|straat|gracht|"
-    r"plein|kade|singel|vej|gade|gatan|gata|vägen|veien|katu|utca|ulica|cesta)"
+    r"[A-ZÀ-Þ][\w-]*(?i:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|damm|ufer|laan|straat|"
+    r"gracht|plein|kade|singel|vej|gade|gatan|gata|vägen|veien|katu|utca|ulica|cesta)"
 )
 _STREET_COMPOUND = re.compile(
-    rf"(?<![\w-])(?:{_COMPOUND}\s+\d{{1,5}}[a-z]?\b|\d{{1,5}}[a-z]?\s+(?:[A-ZÀ-Þ][\w'.-]*\s+)"
+    rf"(?<![\w-])(?:{_COMPOUND}\s+\d{{1,5}}[a-z]{{0,2}}\b|\d{{1,5}}[a-z]?\s+(?:[A-ZÀ-Þ][\w'.-]*\s+)"
     rf"{{0,2}}{_COMPOUND}\b)"
+)
+_STREET_NAME_SUFFIX_NUMBER = re.compile(
+    rf"(?<![\w-])[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){{0,2}}\s+(?:{_SUFFIXES})\s+"
+    r"\d{1,5}[a-z]{0,2}\b"
 )
 # Continental form: street words, house number, then postcode and town ("Vahtra 56, 50801
 # Tartu", "Na Výsluní 272, 348 06 Primda").
@@ -300,6 +304,7 @@ def find_street_addresses(text: str, hint: str | None) -> list[Finding]:
         (_STREET_NUMBER_FIRST, 0.7),
         (_STREET_COMPOUND, 0.7),
         (_STREET_POSTCODE, 0.6),
+        (_STREET_NAME_SUFFIX_NUMBER, 0.7),
     ):
         for m in pattern.finditer(text):
             raw = m.group().rstrip(" ,")
@@ -319,7 +324,7 @@ _DATE = re.compile(
     r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)?\d\d"
     rf"|{_MONTHS}\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
     rf"|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS},?\s+(?:19|20)\d\d"
-    r")(?![\w/-]|\.\d)",
+    r")(?:(?=T\d)|(?![\w/-]|\.\d))",
     re.IGNORECASE,
 )
 

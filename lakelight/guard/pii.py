@@ -13,13 +13,14 @@ IBAN_CODE, IP_ADDRESS, PERSON, STREET_ADDRESS, DATE_OF_BIRTH.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from lakelight.config import Settings, load_settings
 from lakelight.guard.finding import Finding, resolve_overlaps
 from lakelight.guard.hints import column_hint
-from lakelight.guard.names import could_hold_name, looks_like_name, person_spans
+from lakelight.guard.names import could_hold_name, looks_like_name, person_spans, plausible_name
 from lakelight.guard.patterns import scan_patterns
 
 __all__ = ["PII_TYPES", "Finding", "PiiDetector", "as_text"]
@@ -37,6 +38,11 @@ PII_TYPES = (
 )
 _COLUMN_SCORE = 0.95  # a whole value in a column known to hold that PII type
 _NAMED_COLUMN_SCORE = 0.9  # a name-like value in a person-name column
+# One capitalized word in a value of a few words ("Airbrush artist", "Neurosonographer") is a
+# job, place or product as often as a name: NER has no sentence to judge it by, so only a
+# name column makes it one.
+_LONE_WORD_SCORE = 0.4
+_SHORT_WORDS = 3
 _NAME_COVER = 0.6  # share of a "name" column's value NER must call a person
 
 
@@ -53,8 +59,16 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+_INVISIBLE = " \t\r\n\f\v\ufeff\u200b\u200c\u200d\u2060\xa0"
+
+
+def _strip(text: str) -> str:
+    """`text` without surrounding whitespace, byte-order marks or zero-width characters."""
+    return text.strip(_INVISIBLE)
+
+
 def _whole(pii_type: str, text: str, score: float) -> Finding:
-    stripped = text.strip()
+    stripped = _strip(text)
     start = text.index(stripped) if stripped else 0
     return Finding(pii_type, start, start + len(stripped), score, stripped)
 
@@ -87,10 +101,11 @@ class PiiDetector:
             text = as_text(raw)
             hint = column_hint(context) if context else None
             found = scan_patterns(text, hint)
-            if hint == "PERSON" and text.strip() and not found and looks_like_name(text.strip()):
+            value = _strip(text)
+            if hint == "PERSON" and value and not found and plausible_name(value):
                 found.append(_whole("PERSON", text, _COLUMN_SCORE))
-            elif self.use_ner and text.strip():
-                if hint in ("PERSON", "PERSON?") and looks_like_name(text.strip()):
+            elif self.use_ner and value:
+                if hint in ("PERSON", "PERSON?") and looks_like_name(value):
                     ner_wanted.append(i)
                     name_columns.add(i)
                 elif could_hold_name(text, [(f.start, f.end) for f in found]):
@@ -117,9 +132,14 @@ class PiiDetector:
         """NER's persons minus those inside a structured finding (an email's local part, a
         street's name); in a name column, a person covering most of the value is all of it."""
         kept = [p for p in persons if all(p.end <= f.start or p.start >= f.end for f in patterns)]
+        lone = _strip(text)
+        short = len(lone.split()) <= _SHORT_WORDS
+        kept = [
+            replace(p, score=_LONE_WORD_SCORE) if short and " " not in p.text else p for p in kept
+        ]
         if name_column:
             covered = sum(p.end - p.start for p in kept)
-            if covered >= _NAME_COVER * len(text.strip()):
+            if covered >= _NAME_COVER * len(lone):
                 return [_whole("PERSON", text, _NAMED_COLUMN_SCORE)]
         return kept
 
@@ -136,7 +156,7 @@ class PiiDetector:
             if value is None:
                 continue
             text = as_text(value)
-            if not text.strip():
+            if not _strip(text):
                 continue
             known = column_types.get(column) if column_types else None
             if known:
