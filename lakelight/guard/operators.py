@@ -24,7 +24,7 @@ _KEEP_LAST = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "IBAN_CODE", "US_SSN"})
 _FAKERS: dict[str, Callable[[Faker], str]] = {
     "PERSON": lambda f: f.name(),
     "EMAIL_ADDRESS": lambda f: f.email(),
-    "PHONE_NUMBER": lambda f: f.phone_number(),
+    "PHONE_NUMBER": lambda f: _phone(f),
     "CREDIT_CARD": lambda f: f.credit_card_number(),
     "US_SSN": lambda f: f.ssn(),
     "IBAN_CODE": lambda f: f.iban(),
@@ -32,6 +32,17 @@ _FAKERS: dict[str, Callable[[Faker], str]] = {
     "STREET_ADDRESS": lambda f: f.street_address(),
     "DATE_OF_BIRTH": lambda f: f.date_of_birth(minimum_age=18, maximum_age=90).isoformat(),
 }
+
+
+# Real NANP area codes; 555-0100 to 555-0199 are reserved for fiction, so a fake number is
+# well formed, valid to a parser, and reaches nobody.
+_AREA_CODES = (202, 212, 305, 312, 415, 503, 617, 702, 713, 808, 919, 602, 404, 206, 720)
+
+
+def _phone(f: Faker) -> str:
+    area = f.random_element(_AREA_CODES)
+    line = f.random_int(100, 199)
+    return f.random_element((f"({area}) 555-{line:04d}", f"+1 {area}-555-{line:04d}"))
 
 
 class Anonymizer:

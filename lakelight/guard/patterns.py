@@ -233,16 +233,28 @@ def _phones_in(text: str, offset: int, piece: str, hint: str | None) -> list[Fin
 
 # --- street addresses --------------------------------------------------------------------
 
+# USPS street suffixes (Publication 28, appendix C1), their common abbreviations, and the
+# European words used the same way.
 _SUFFIXES = (
-    "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
-    "Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Row|Crescent|"
-    "Cres|Close|Gardens|Grove|Path|Alley|Aly|Plaza|Plz|Pike|Mews|Walk|Hill|Heights|Hts|"
-    "Park|Point|Pt|Ridge|Run|Crossing|Xing|Expressway|Expy|Freeway|Fwy|Turnpike|Tpke|"
-    "Causeway|Junction|Jct|Landing|Manor|Meadow|Meadows|Pass|Passage|Port|Spur|Station|"
-    "Summit|Valley|Vista|View|Village|Wharf|Esplanade|Parade|Quay|Rise|Green|Center|Ctr|"
-    "Centre|Route|Rte|Creek|Estates|Glen|Harbor|Hollow|Island|Lake|Mall|Mill|Mount|"
-    "Mountain|Orchard|Oval|Stravenue|Terr|Track|Trace|Union|Bypass|Ramp|Str|Allee|Straße|"
-    "Strasse|Weg|Platz|Gasse|Laan|Straat|Vej|Gade"
+    "St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Terr|Pkwy|Cir|Hwy|Sq|Trl|Cres|Close|Aly|Plz|Hts|Pt|"
+    "Xing|Expy|Fwy|Tpke|Jct|Ctr|Centre|Rte|Str|Allee|Straße|Strasse|Weg|Platz|Gasse|Laan|"
+    "Straat|Vej|Gade|Esplanade|Parade|Quay|Rise|Wharf|Bvd|Hwy|Mt|"
+    "Alley|Avenue|Branch|Bridge|Brook|Brooks|Burg|Burgs|Bypass|Camp|Canyon|Cape|Causeway|"
+    "Center|Centers|Circle|Circles|Cliff|Cliffs|Club|Common|Corner|Corners|Course|Court|"
+    "Courts|Cove|Coves|Creek|Crescent|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drive|"
+    "Drives|Estate|Estates|Expressway|Extension|Extensions|Fall|Falls|Ferry|Field|Fields|"
+    "Flat|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort|Freeway|Garden|Gardens|"
+    "Gateway|Glen|Glens|Green|Greens|Grove|Groves|Harbor|Harbors|Haven|Heights|Highway|"
+    "Hill|Hills|Hollow|Inlet|Island|Islands|Isle|Junction|Junctions|Key|Keys|Knoll|Knolls|"
+    "Lake|Lakes|Land|Landing|Lane|Light|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|"
+    "Manors|Meadow|Meadows|Mews|Mill|Mills|Mission|Motorway|Mount|Mountain|Mountains|Neck|"
+    "Orchard|Oval|Overpass|Park|Parks|Parkway|Parkways|Pass|Passage|Path|Pike|Pine|Pines|"
+    "Place|Plain|Plains|Plaza|Point|Points|Port|Ports|Prairie|Radial|Ramp|Ranch|Rapid|"
+    "Rapids|Rest|Ridge|Ridges|River|Road|Roads|Route|Row|Rue|Run|Shoal|Shoals|Shore|Shores|"
+    "Skyway|Spring|Springs|Spur|Spurs|Square|Squares|Station|Stravenue|Stream|Street|"
+    "Streets|Summit|Terrace|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|"
+    "Underpass|Union|Unions|Valley|Valleys|Via|Viaduct|View|Views|Village|Villages|Ville|"
+    "Vista|Walk|Walks|Wall|Way|Ways|Well|Wells"
 )
 _UNIT = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Room|Rm|Bldg|Building|#)\.?\s*#?\w{1,6})"
 _CITY_STATE_ZIP = (
