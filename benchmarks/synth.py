@@ -32,7 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import RESULTS, machine  # noqa: E402
+from benchmarks.common import RESULTS, machine_info  # noqa: E402
 from lakelight.config import load_settings  # noqa: E402
 from lakelight.generate.synthesize import SynthRequest  # noqa: E402
 from lakelight.workspace import Workspace  # noqa: E402
@@ -56,6 +56,7 @@ def roles(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def run_lakelight(train: pd.DataFrame, name: str, home: Path, n: int) -> tuple[pd.DataFrame, float]:
+    home.mkdir(parents=True, exist_ok=True)
     path = home / f"{name}.csv"
     train.to_csv(path, index=False)
     settings = load_settings(home=home, llm_backend="none")
@@ -78,7 +79,7 @@ def as_train_types(rows: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
     """lakelight reads Yes/No as booleans: map them back to the CSV's own labels."""
     out = rows[list(train.columns)].copy()
     for col in train.columns:
-        if train[col].dtype == object and pd.api.types.is_bool_dtype(out[col].dropna()):
+        if train[col].dtype == object and set(out[col].dropna().unique()) <= {True, False}:
             labels = sorted(train[col].dropna().unique())  # ["No", "Yes"]
             out[col] = out[col].map({False: labels[0], True: labels[-1]})
         elif pd.api.types.is_numeric_dtype(train[col]):
@@ -90,11 +91,13 @@ def run_sdv(train: pd.DataFrame, n: int) -> tuple[pd.DataFrame, float]:
     from sdv.metadata import Metadata
     from sdv.single_table import GaussianCopulaSynthesizer
 
-    metadata = Metadata.detect_from_dataframe(train)
+    metadata = Metadata.detect_from_dataframes({"table": train})
     started = time.perf_counter()
     model = GaussianCopulaSynthesizer(metadata)
-    model.fit(train)
+    model.fit({"table": train})
     rows = model.sample(n)
+    if isinstance(rows, dict):  # SDV 2 returns {table: frame}
+        rows = rows["table"]
     return rows, time.perf_counter() - started
 
 
@@ -151,7 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     from tests.data import islp_csv
 
-    results: dict[str, Any] = {"machine": machine(), "n": args.n, "datasets": {}}
+    results: dict[str, Any] = {"machine": machine_info(), "n": args.n, "datasets": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for name, label in DATASETS.items():
             frame = pd.read_csv(islp_csv(name))

@@ -16,7 +16,6 @@ from lakelight.generate.frames import numbers
 from lakelight.generate.plan import ColumnPlan
 
 EMAIL = re.compile(r"^[\w.+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-OUTLIER_P = 1e-4  # rows less likely than this under the real rows' joint spread are outliers
 _DOMAIN_KINDS = ("categorical", "derived")
 
 
@@ -56,8 +55,9 @@ class Validators:
 
     def _fit_outliers(self, reference: pd.DataFrame) -> None:
         """Mahalanobis distance of rank-normal scores: catches rows whose combination of
-        numbers no real row comes near (a tiny balance with a huge debt ratio), not just
-        values out of range."""
+        numbers is more extreme than any real row's (a tiny balance with a huge debt ratio),
+        not just values out of range. The limit is the largest distance of a real row, so
+        heavy tails and discrete columns do not turn ordinary rows into outliers."""
         self.sorted = {n: np.sort(_numbers(reference[n]).dropna().to_numpy()) for n in self.numeric}
         self.outlier_cols = [n for n in self.numeric if len(np.unique(self.sorted[n])) > 2]
         self.inverse = None
@@ -69,7 +69,7 @@ class Validators:
             return
         cov = np.cov(z[keep], rowvar=False) + np.eye(z.shape[1]) * 1e-6
         self.inverse = np.linalg.inv(cov)
-        self.limit = stats.chi2.ppf(1 - OUTLIER_P, df=z.shape[1])
+        self.limit = float(_mahalanobis(z[keep], self.inverse).max())
 
     def _scores(self, frame: pd.DataFrame) -> np.ndarray:
         cols = []
@@ -113,8 +113,10 @@ class Validators:
             reject(~condition.holds(frame[condition.column]), f"breaks condition {condition}")
         if self.inverse is not None:
             z = self._scores(frame)
-            d2 = np.einsum("ij,jk,ik->i", np.nan_to_num(z), self.inverse, np.nan_to_num(z))
-            reject(d2 > self.limit, "outlier: no real row has this combination of numbers")
+            reject(
+                _mahalanobis(np.nan_to_num(z), self.inverse) > self.limit,
+                "outlier: no real row has this combination of numbers",
+            )
         content = [p.name for p in self.plans if p.kind not in ("key", "identifier")]
         hashes = pd.util.hash_pandas_object(frame[content].astype(str), index=False).to_numpy()
         seen = seen if seen is not None else set()
@@ -125,6 +127,10 @@ class Validators:
                 else:
                     seen.add(h)
         return reasons
+
+
+def _mahalanobis(z: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,jk,ik->i", z, inverse, z)
 
 
 def _numbers(values: pd.Series) -> pd.Series:
