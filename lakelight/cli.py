@@ -332,7 +332,7 @@ def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     def body() -> None:
         with _workspace() as ws:
             infos = ws.tables()
-        data = [
+        data: list[dict[str, Any]] = [
             {
                 "source": t.source,
                 "table": t.name,

@@ -72,3 +72,34 @@ def test_rejected_rows_are_reported_and_exit_ok(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "2 rejected" in result.stdout
     assert "expected 3" in result.stderr
+
+
+def test_synth_writes_rows_summary_and_report(tmp_path: Path) -> None:
+    import pandas as pd
+
+    src = tmp_path / "default.csv"
+    pd.read_csv(data.islp_csv("Default")).iloc[:800].to_csv(src, index=False)
+    assert runner.invoke(app, ["ingest", str(src), "--table", "default"]).exit_code == 0
+
+    out, report = tmp_path / "boost.csv", tmp_path / "boost.html"
+    args = ["synth", "--table", "default", "--n", "300", "--where", "student=Yes"]
+    result = runner.invoke(app, [*args, "--out", str(out), "--report", str(report), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["generated"] == 300 and summary["requested"] == 300
+    assert set(summary["rejected"]) == {"total", "by_reason"}
+    assert summary["blocked"]["total"] == sum(summary["blocked"]["by_reason"].values())
+    assert 0 < summary["quality"]["overall"] <= 1
+    rows = pd.read_csv(out)
+    assert len(rows) == 300 and rows["student"].all()
+    assert "<html" in report.read_text(encoding="utf-8").lower()
+
+    # without --out the rows are CSV on stdout and the summary goes to stderr
+    result = runner.invoke(app, ["synth", "--table", "default", "--n", "5", "--like", "student"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "default,student,balance,income"
+    assert len(result.stdout.splitlines()) == 6 and "Made 5 of 5 rows" in result.stderr
+
+    result = runner.invoke(app, ["synth", "--table", "default", "--n", "5", "--where", "x=1"])
+    assert result.exit_code == 1 and "Unknown column 'x'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

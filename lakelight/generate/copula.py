@@ -100,6 +100,7 @@ class GaussianCopula:
             raise ValueError("cannot fit a copula to no rows")
         scores = np.zeros((len(frame), len(self.columns)))
         for j, name in enumerate(self.columns):
+            marginal: _Numeric | _Categorical
             if name in self.numeric:
                 values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
                 present = ~np.isnan(values)
@@ -118,11 +119,9 @@ class GaussianCopula:
             else:
                 cats = [_cat(v) for v in frame[name].tolist()]
                 counts = pd.Series(cats, dtype=object).value_counts(dropna=False, sort=True)
-                categories = list(counts.index)
-                marginal = _Categorical(
-                    categories, np.cumsum(counts.to_numpy(dtype=float)) / counts.sum()
-                )
-                marginal.cumulative[-1] = 1.0
+                cumulative = np.cumsum(counts.to_numpy(dtype=float)) / counts.sum()
+                cumulative[-1] = 1.0
+                marginal = _Categorical(list(counts.index), cumulative)
                 u = marginal.to_uniform(cats, self.rng)
             self.marginals[name] = marginal
             scores[:, j] = stats.norm.ppf(u)
@@ -141,11 +140,11 @@ class GaussianCopula:
                 raise KeyError(value)
             lo, hi = marginal.interval(marginal.categories.index(_cat(value)))
         else:
-            vals = marginal.sorted_values
-            lo = np.searchsorted(vals, value, side="left") / len(vals)
-            hi = np.searchsorted(vals, value, side="right") / len(vals)
+            vals, number = marginal.sorted_values, float(value)  # type: ignore[arg-type]
+            lo = float(np.searchsorted(vals, number, side="left")) / len(vals)
+            hi = float(np.searchsorted(vals, number, side="right")) / len(vals)
             if hi <= lo:  # a value between real ones: a point on the quantile function
-                lo = hi = float(np.interp(value, vals, (np.arange(len(vals)) + 0.5) / len(vals)))
+                lo = hi = float(np.interp(number, vals, (np.arange(len(vals)) + 0.5) / len(vals)))
         return float(stats.norm.ppf(max(lo, _EPS))), float(stats.norm.ppf(min(hi, 1 - _EPS)))
 
     def sample(self, n: int, fixed: Mapping[str, object] | None = None) -> pd.DataFrame:

@@ -129,7 +129,8 @@ class MarkovText:
         if not self.lengths:
             return ""
         limit = min(self.max_words, 2 * max(self.lengths))
-        state, words = ("", ""), []
+        state: tuple[str, str] = ("", "")
+        words: list[str] = []
         while len(words) < limit:
             options = self.chain.get(state)
             if not options:

@@ -27,6 +27,11 @@ NER_SCORE = 0.85
 _MAX_CHUNK = 100_000  # characters per NER call; longer texts are cut at whitespace
 _CONTEXT_WORDS = 3  # words of context NER sees either side of a candidate name
 _WORD = re.compile(r"\S+")
+# PERSON character spans of chunks already read: tables repeat values (names, cities,
+# companies) and texts repeat phrasing, so NER reads each distinct chunk once.
+_SEEN: dict[str, tuple[tuple[int, int], ...]] = {}
+_SEEN_MAX = 100_000
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|m|d|ll|re|ve))$", re.IGNORECASE)
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 _CAPITALIZED = re.compile(r"(?<![\w@.])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:-[A-Z][a-z]+)?\b")
@@ -38,7 +43,7 @@ _NOT_NAMES = frozenset(
     "name address phone email mobile fax desk office date card number account bank iban ssn "
     "bot user customer agent admin error warning info debug note subject re fw fwd ip id "
     "street st avenue ave road rd lane drive court city country zip state total order sku "
-    "price qty invoice ticket mr. mrs. ms. dr.".split()
+    "price qty invoice ticket apt suite unit floor room bldg po box mr. mrs. ms. dr.".split()
 )
 _TRIM = frozenset(
     "mr mrs ms miss mx dr prof sir madam dear hi hello hey call ask tell thanks thank regards "
@@ -74,7 +79,8 @@ def name_candidates(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tu
     return [
         m.span()
         for m in _CAPITALIZED.finditer(text)
-        if m.group().lower() not in stops
+        if _CONTRACTION.sub("", m.group().lower()) not in stops
+        and m.group().lower() not in stops
         and not any(s < m.end() and m.start() < e for s, e in taken)
     ]
 
@@ -172,6 +178,11 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
     return s, e
 
 
+def _person_chars(nlp: Any, chunk: str) -> tuple[tuple[int, int], ...]:
+    """NER on one chunk (when the cache was cleared mid-batch)."""
+    return tuple((e.start_char, e.end_char) for e in nlp(chunk).ents if e.label_ == "PERSON")
+
+
 def person_spans(
     texts: Sequence[str],
     batch_size: int = 256,
@@ -192,14 +203,19 @@ def person_spans(
         )
         for lo, hi in spans:
             pieces.extend((i, lo + off, chunk) for off, chunk in _chunks(text[lo:hi]))
+    todo = list(dict.fromkeys(chunk for _, _, chunk in pieces if chunk not in _SEEN))
+    for chunk, doc in zip(todo, nlp.pipe(todo, batch_size=batch_size), strict=True):
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[chunk] = tuple(
+            (ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ == "PERSON"
+        )
     out: list[list[Finding]] = [[] for _ in texts]
-    docs = nlp.pipe((chunk for _, _, chunk in pieces), batch_size=batch_size)
-    for (i, off, _), doc in zip(pieces, docs, strict=True):
+    for i, off, chunk in pieces:
         text = texts[i]
-        for ent in doc.ents:
-            if ent.label_ != "PERSON":
-                continue
-            cleaned = _clean(text, off + ent.start_char, off + ent.end_char)
+        found = _SEEN.get(chunk)
+        for start, end in found if found is not None else _person_chars(nlp, chunk):
+            cleaned = _clean(text, off + start, off + end)
             if cleaned:
                 s, e = cleaned
                 out[i].append(Finding("PERSON", s, e, NER_SCORE, text[s:e]))

@@ -18,8 +18,10 @@ MIN_PII_CHARS = 4  # shorter real values ("Al", "NY") are too common to mean a l
 
 
 class _Planned(Protocol):
-    name: str
-    kind: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
 
 
 class PiiScreen:
