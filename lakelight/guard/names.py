@@ -12,6 +12,7 @@ from typing import Any
 
 from lakelight.errors import ConfigError
 from lakelight.guard.finding import Finding
+from lakelight.guard.gazetteer import gazetteer_persons
 
 __all__ = [
     "NER_SCORE",
@@ -27,9 +28,9 @@ NER_SCORE = 0.85
 _MAX_CHUNK = 100_000  # characters per NER call; longer texts are cut at whitespace
 _CONTEXT_WORDS = 3  # words of context NER sees either side of a candidate name
 _WORD = re.compile(r"\S+")
-# PERSON character spans of chunks already read: tables repeat values (names, cities,
+# Entity character spans of chunks already read: tables repeat values (names, cities,
 # companies) and texts repeat phrasing, so NER reads each distinct chunk once.
-_SEEN: dict[str, tuple[tuple[int, int], ...]] = {}
+_SEEN: dict[str, tuple[tuple[int, int, str], ...]] = {}
 _SEEN_MAX = 100_000
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|m|d|ll|re|ve))$", re.IGNORECASE)
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -178,9 +179,8 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
     return s, e
 
 
-def _person_chars(nlp: Any, chunk: str) -> tuple[tuple[int, int], ...]:
-    """NER on one chunk (when the cache was cleared mid-batch)."""
-    return tuple((e.start_char, e.end_char) for e in nlp(chunk).ents if e.label_ == "PERSON")
+def _entities(doc: Any) -> tuple[tuple[int, int, str], ...]:
+    return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
 
 
 def person_spans(
@@ -207,16 +207,20 @@ def person_spans(
     for chunk, doc in zip(todo, nlp.pipe(todo, batch_size=batch_size), strict=True):
         if len(_SEEN) >= _SEEN_MAX:
             _SEEN.clear()
-        _SEEN[chunk] = tuple(
-            (ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ == "PERSON"
-        )
+        _SEEN[chunk] = _entities(doc)
     out: list[list[Finding]] = [[] for _ in texts]
     for i, off, chunk in pieces:
         text = texts[i]
-        found = _SEEN.get(chunk)
-        for start, end in found if found is not None else _person_chars(nlp, chunk):
-            cleaned = _clean(text, off + start, off + end)
+        ents = _SEEN.get(chunk)
+        if ents is None:
+            ents = _entities(nlp(chunk))
+        for start, end, label in ents:
+            cleaned = _clean(text, off + start, off + end) if label == "PERSON" else None
             if cleaned:
                 s, e = cleaned
                 out[i].append(Finding("PERSON", s, e, NER_SCORE, text[s:e]))
+        candidates = name_candidates(chunk)
+        labelled = [(s, e) for s, e, _ in ents]
+        for s, e, score in gazetteer_persons(chunk, candidates, labelled):
+            out[i].append(Finding("PERSON", off + s, off + e, score, text[off + s : off + e]))
     return out
