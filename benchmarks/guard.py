@@ -383,7 +383,10 @@ def load_corpus(records: int, n_negatives: int, seed: int) -> list[dict[str, Any
         template = templates[i % len(templates)] if i < len(templates) else rng.choice(templates)
         text, gold, ignored = fill(template, ids)
         corpus.append({"text": text, "gold": gold, "ignored": ignored})
-    corpus.extend({"text": t, "gold": [], "ignored": []} for t in negatives(n_negatives, seed))
+    corpus.extend(
+        {"text": t, "gold": [], "ignored": [], "negative": True}
+        for t in negatives(n_negatives, seed)
+    )
     random.Random(seed).shuffle(corpus)
     return corpus
 
@@ -534,7 +537,7 @@ def main() -> None:
         },
     }
     neg_hits = Counter(
-        t for item, p in zip(corpus, ours, strict=True) if not item["gold"] for t, _, _ in p
+        t for item, p in zip(corpus, ours, strict=True) if item.get("negative") for t, _, _ in p
     )
     result["lakelight"]["hard_negative_false_positives"] = dict(neg_hits)
 
@@ -557,7 +560,7 @@ def main() -> None:
         neg_theirs = Counter(
             t
             for item, p in zip(corpus, best_preds, strict=True)
-            if not item["gold"]
+            if item.get("negative")
             for t, _, _ in p
         )
         result["presidio"] = {

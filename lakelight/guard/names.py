@@ -26,7 +26,7 @@ __all__ = [
 
 NER_SCORE = 0.85
 _MAX_CHUNK = 100_000  # characters per NER call; longer texts are cut at whitespace
-_CONTEXT_WORDS = 3  # words of context NER sees either side of a candidate name
+_CONTEXT_WORDS = 2  # words of context NER sees either side of a candidate name
 _WORD = re.compile(r"\S+")
 # Entity character spans of chunks already read: tables repeat values (names, cities,
 # companies) and texts repeat phrasing, so NER reads each distinct chunk once.
