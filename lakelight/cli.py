@@ -257,6 +257,7 @@ def _print_synth_summary(s: dict[str, Any], console: Console) -> None:
         f"Made {s['generated']:,} of {s['requested']:,} rows like {s['examples']['rows']:,} "
         f"real rows of {s['table']} ({s['examples']['chosen_by']}) in {s['seconds']:.1f} s",
         highlight=False,
+        soft_wrap=True,
     )
     for label, part in (
         ("Rejected by validators", "rejected"),

@@ -27,12 +27,23 @@ _EPS = 1e-6
 DISCRETE_MAX_DISTINCT = 30  # numeric columns with at most this many values keep their support
 
 
+def decimals_of(values: np.ndarray, most: int = 6) -> int | None:
+    """The fewest decimals that write 99% of ``values`` exactly (cents: 2), None if more
+    than ``most`` are needed."""
+    sample = values[:5000]
+    for d in range(most + 1):
+        if np.mean(np.isclose(np.round(sample, d), sample, rtol=0, atol=1e-9)) >= 0.99:
+            return d
+    return None
+
+
 @dataclass
 class _Numeric:
     sorted_values: np.ndarray
     discrete: bool
     integer: bool
     null_share: float
+    decimals: int | None = None  # synthetic values are written as precisely as real ones
 
     def to_uniform(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n = len(self.sorted_values)
@@ -49,7 +60,9 @@ class _Numeric:
         # linear interpolation of the empirical quantile function (Hazen plotting positions)
         positions = (np.arange(len(vals)) + 0.5) / len(vals)
         out = np.interp(u, positions, vals)
-        return np.round(out) if self.integer else out
+        if self.integer:
+            return np.round(out)
+        return out if self.decimals is None else np.round(out, self.decimals)
 
 
 @dataclass
@@ -111,6 +124,7 @@ class GaussianCopula:
                     discrete=len(np.unique(real)) <= DISCRETE_MAX_DISTINCT,
                     integer=name in integer,
                     null_share=self.null_shares[name],
+                    decimals=decimals_of(real) if present.any() else None,
                 )
                 u = np.full(len(values), 0.5)
                 if present.any():
