@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Finding", "resolve_overlaps"]
+__all__ = ["Finding", "SpanIndex", "resolve_overlaps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +25,35 @@ class Finding:
         return asdict(self)
 
 
+class SpanIndex:
+    """Answers "does [start, end) overlap any of these spans?" in O(log n)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._max_end: list[int] = []
+        top = -1
+        for _, e in ordered:
+            top = max(top, e)
+            self._max_end.append(top)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self._starts, end)  # spans starting before `end`
+        return i > 0 and self._max_end[i - 1] > start
+
+
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Keep non-overlapping findings, preferring the highest score, then the longest span;
     the result is in text order."""
     ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
-    kept: list[Finding] = []
+    starts: list[int] = []
+    kept: list[Finding] = []  # non-overlapping, in text order
     for f in ranked:
-        if all(f.end <= k.start or f.start >= k.end for k in kept):
-            kept.append(f)
-    return sorted(kept, key=lambda f: f.start)
+        i = bisect_left(starts, f.start)
+        if i > 0 and kept[i - 1].end > f.start:
+            continue
+        if i < len(kept) and kept[i].start < f.end:
+            continue
+        starts.insert(i, f.start)
+        kept.insert(i, f)
+    return kept

@@ -11,6 +11,8 @@ import pkgutil
 from collections.abc import Sequence
 from functools import lru_cache
 
+from lakelight.guard.finding import SpanIndex
+
 __all__ = ["GIVEN_SCORE", "PAIR_SCORE", "gazetteer_persons", "name_lists"]
 
 PAIR_SCORE = 0.75  # given name + family name, both known
@@ -63,11 +65,8 @@ def gazetteer_persons(
     """(start, end, score) of persons among `candidates` (capitalized-word spans) that no
     NER entity in `labelled` covers."""
     given, family = name_lists()
-    free = [
-        (s, e)
-        for s, e in candidates
-        if not any(s < le and ls < e for ls, le in labelled) and text[s:e].isalpha()
-    ]
+    index = SpanIndex(labelled)
+    free = [(s, e) for s, e in candidates if not index.overlaps(s, e) and text[s:e].isalpha()]
     out: list[tuple[int, int, float]] = []
     i = 0
     while i < len(free):

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from lakelight.errors import ConfigError
-from lakelight.guard.finding import Finding
+from lakelight.guard.finding import Finding, SpanIndex
 from lakelight.guard.gazetteer import gazetteer_persons
 
 __all__ = [
@@ -77,12 +77,13 @@ def name_candidates(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tu
     nor inside a `taken` span (an e-mail, a street): the only places worth running NER
     around."""
     stops = _stop_words()
+    index = SpanIndex(taken)
     return [
         m.span()
         for m in _CAPITALIZED.finditer(text)
         if _CONTRACTION.sub("", m.group().lower()) not in stops
         and m.group().lower() not in stops
-        and not any(s < m.end() and m.start() < e for s, e in taken)
+        and not index.overlaps(m.start(), m.end())
     ]
 
 

@@ -12,7 +12,7 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from lakelight.guard.checksums import IBAN_LENGTHS, card_issuer, iban_valid, luhn_valid, ssn_valid
-from lakelight.guard.finding import Finding
+from lakelight.guard.finding import Finding, SpanIndex
 
 __all__ = ["find_phones", "has_context", "scan_patterns"]
 
@@ -199,9 +199,10 @@ def find_phones(text: str, hint: str | None, taken: Sequence[Finding] = ()) -> l
     """Phone numbers valid for their country: +-prefixed from anywhere, others as US
     numbers. The parser only sees digit runs that no other finding holds."""
     found = []
+    index = SpanIndex((f.start, f.end) for f in taken)
     for c in _PHONE_CANDIDATE.finditer(text):
         digits = len(_DIGIT_RUN.findall(c.group()))
-        if not 7 <= digits <= 17 or any(c.start() < f.end and f.start < c.end() for f in taken):
+        if not 7 <= digits <= 17 or index.overlaps(c.start(), c.end()):
             continue
         found.extend(_phones_in(text, c.start(), c.group(), hint))
     return found

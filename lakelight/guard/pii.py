@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lakelight.config import Settings, load_settings
-from lakelight.guard.finding import Finding, resolve_overlaps
+from lakelight.guard.finding import Finding, SpanIndex, resolve_overlaps
 from lakelight.guard.hints import column_hint
 from lakelight.guard.names import could_hold_name, looks_like_name, person_spans, plausible_name
 from lakelight.guard.patterns import scan_patterns
@@ -131,7 +131,8 @@ class PiiDetector:
     ) -> list[Finding]:
         """NER's persons minus those inside a structured finding (an email's local part, a
         street's name); in a name column, a person covering most of the value is all of it."""
-        kept = [p for p in persons if all(p.end <= f.start or p.start >= f.end for f in patterns)]
+        index = SpanIndex((f.start, f.end) for f in patterns)
+        kept = [p for p in persons if not index.overlaps(p.start, p.end)]
         lone = _strip(text)
         short = len(lone.split()) <= _SHORT_WORDS
         kept = [
