@@ -222,6 +222,12 @@ def synth(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the quality report as HTML.")
     ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label", help="Downstream check: train on synthetic vs real, test on held-out rows."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Make new records like real example rows: validated, PII-free, never near-copies."""
@@ -231,7 +237,7 @@ def synth(
     def body() -> None:
         if mode not in ("auto", "stats", "llm"):
             raise LakelightError(f"--mode must be auto, stats or llm, not {mode!r}")
-        request = SynthRequest(table, n, list(where or []), like, seed, mode)  # type: ignore[arg-type]
+        request = SynthRequest(table, n, list(where or []), like, seed, mode, label)  # type: ignore[arg-type]
         with _workspace() as ws:
             to_stdout = out_file is None and not as_json
             run, kept = ws.synth(
@@ -274,6 +280,15 @@ def _print_synth_summary(s: dict[str, Any], console: Console) -> None:
             f"{trends if trends is None else round(trends, 3)})",
             highlight=False,
         )
+    down = q.get("downstream") or {}
+    for metric in ("macro_f1", "r2"):
+        real, syn = down.get("real", {}).get(metric), down.get("synthetic", {}).get(metric)
+        if real is not None and syn is not None:
+            console.print(
+                f"Downstream ({down['label']}, {metric}): trained on synthetic {syn:.3f}, "
+                f"on real {real:.3f}, tested on {down['holdout_rows']:,} held-out rows",
+                highlight=False,
+            )
     for warning in s["warnings"]:
         console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
     for key in ("out", "report"):

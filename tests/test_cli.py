@@ -100,6 +100,10 @@ def test_synth_writes_rows_summary_and_report(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == "default,student,balance,income"
     assert len(result.stdout.splitlines()) == 6 and "Made 5 of 5 rows" in result.stderr
 
+    result = runner.invoke(app, ["synth", "--table", "default", "--n", "400", "--label", "student"])
+    assert result.exit_code == 0, result.output
+    assert "Downstream (student, macro_f1): trained on synthetic" in result.stderr
+
     result = runner.invoke(app, ["synth", "--table", "default", "--n", "5", "--where", "x=1"])
     assert result.exit_code == 1 and "Unknown column 'x'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

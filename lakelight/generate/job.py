@@ -66,11 +66,15 @@ def generate(
 
 
 def _numbers_for_report(run: SynthRun) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cols = [*run.numeric, *run.categorical]
-    real, synthetic = run.examples[cols].copy(), run.sample[cols].copy()
+    return _for_report(run, run.examples), _for_report(run, run.sample)
+
+
+def _for_report(run: SynthRun, frame: pd.DataFrame) -> pd.DataFrame:
+    """The compared columns, datetimes as epoch seconds."""
+    out = frame[[*run.numeric, *run.categorical]].copy()
     for name in run.numeric:
-        real[name], synthetic[name] = numbers(real[name]), numbers(synthetic[name])
-    return real, synthetic
+        out[name] = numbers(out[name])
+    return out
 
 
 def quality_of(run: SynthRun) -> dict[str, Any] | None:
@@ -82,4 +86,14 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
     real, synthetic = _numbers_for_report(run)
     s = run.summary
     validity = {"valid": s["generated"], "total": s["candidates"]}
-    return quality_report(real, synthetic, run.numeric, run.categorical, validity=validity)
+    holdout = _for_report(run, run.holdout) if run.holdout is not None else None
+    label = next((c for c in (*run.numeric, *run.categorical) if c == run.label), None)
+    return quality_report(
+        real,
+        synthetic,
+        run.numeric,
+        run.categorical,
+        label=label,
+        holdout=holdout,
+        validity=validity,
+    )

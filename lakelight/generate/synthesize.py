@@ -47,6 +47,7 @@ class SynthRequest:
     like: str | None = None
     seed: int = 0
     mode: Mode = "auto"
+    label: str | None = None  # a column to run the downstream check on
 
 
 @dataclass
@@ -58,6 +59,8 @@ class SynthRun:
     sample: pd.DataFrame
     examples: pd.DataFrame
     plans: list[ColumnPlan]
+    holdout: pd.DataFrame | None = None  # real rows kept out of fitting, for --label
+    label: str | None = None
 
     @property
     def numeric(self) -> list[str]:
@@ -123,6 +126,9 @@ class Synthesizer:
 
         examples, how = self._examples(request, table, reference, conditions)
         _check_satisfiable(examples, conditions, reference)
+        holdout = None
+        if request.label is not None:
+            examples, holdout = _split_for_label(request.label, plans, examples, request.seed)
         if 0 < len(examples) < MIN_FIT_ROWS:
             warnings.append(
                 f"only {len(examples)} real row(s) match; the table's model conditioned on "
@@ -205,7 +211,7 @@ class Synthesizer:
             "rows_per_second": round(accepted / seconds, 1) if seconds > 0 else None,
         }
         sample = pd.concat(kept, ignore_index=True) if kept else reference.iloc[:0]
-        return SynthRun(summary, sample, examples, plans)
+        return SynthRun(summary, sample, examples, plans, holdout, request.label)
 
     def _examples(
         self,
@@ -226,6 +232,26 @@ class Synthesizer:
         if len(rows) > limit:
             rows = rows.sample(limit, random_state=request.seed)
         return rows.reset_index(drop=True), "conditions" if conditions else "the whole table"
+
+
+def _split_for_label(
+    label: str, plans: list[ColumnPlan], examples: pd.DataFrame, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out a seeded 20% of the examples for the downstream check: the model never sees
+    them, so "train on synthetic, test on real" tests on rows it did not learn from."""
+    kinds = {p.name.casefold(): p for p in plans}
+    plan = kinds.get(label.casefold())
+    if plan is None or plan.kind not in ("numeric", "categorical", "derived"):
+        usable = ", ".join(p.name for p in plans if p.kind in ("numeric", "categorical"))
+        raise SynthesisError(
+            f"--label {label!r} is not a column the model makes; choose one of: {usable}"
+        )
+    if len(examples) < 50:
+        raise SynthesisError(
+            f"--label needs at least 50 example rows for a holdout; {len(examples)} match"
+        )
+    holdout = examples.sample(frac=0.2, random_state=seed)
+    return examples.drop(holdout.index).reset_index(drop=True), holdout.reset_index(drop=True)
 
 
 def _needs_llm(plans: list[ColumnPlan], mode: Mode) -> bool:

@@ -14,6 +14,7 @@ from lakelight.guard.pii import PiiDetector
 from lakelight.guard.synthetic import PiiScreen
 from lakelight.index.catalog import Catalog
 from lakelight.index.retriever import Retriever
+from lakelight.llm import ChatBackend
 from tests import data
 from tests.chinook import load_chinook
 from tests.lake import ingest
@@ -38,7 +39,10 @@ def detector() -> PiiDetector:
 
 
 def make_synthesizer(
-    catalog: Catalog, detector: PiiDetector, settings: Settings | None = None
+    catalog: Catalog,
+    detector: PiiDetector,
+    settings: Settings | None = None,
+    backend: ChatBackend | None = None,
 ) -> Synthesizer:
     def no_retriever() -> Retriever:
         raise AssertionError("these tests do not search")
@@ -47,7 +51,7 @@ def make_synthesizer(
         settings or load_settings(llm_backend="none"),
         catalog,
         no_retriever,
-        lambda: None,
+        lambda: backend,
         lambda: PiiScreen(detector),
     )
 
@@ -65,3 +69,12 @@ def small_catalog(home: Path, csv_text: str, name: str = "notes") -> Catalog:
     catalog = Catalog(f"sqlite:///{home / 'catalog.db'}", home)
     ingest(catalog, str(path), home)
     return catalog
+
+
+@pytest.fixture(scope="session")
+def local_llm(tmp_path_factory: pytest.TempPathFactory) -> ChatBackend:
+    """The bundled SmolLM2 on CPU, loaded once for the session."""
+    from lakelight.llm import get_backend
+
+    home = tmp_path_factory.mktemp("synth-llm")
+    return get_backend(Settings(home=home, llm_backend="local", llm_model_path=None))
