@@ -182,7 +182,7 @@ class Catalog:
             if sid is None:
                 sid = conn.execute(
                     sources.insert().values(uri=schema.source, created_at=now, updated_at=now)
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
             else:
                 conn.execute(sources.update().where(sources.c.id == sid).values(updated_at=now))
             row = conn.execute(
@@ -204,7 +204,7 @@ class Catalog:
                         row_count=0,
                         updated_at=now,
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
             else:
                 tid, sql_name = row.id, row.sql_name
                 conn.execute(
@@ -431,7 +431,7 @@ class Catalog:
             return int(
                 conn.execute(
                     runs.insert().values(source=source, started_at=_now(), status="running")
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
             )
 
     def finish_run(

@@ -54,7 +54,7 @@ class VectorStore:
         return not isinstance(faiss.downcast_index(self.index), faiss.IndexIVF)
 
     def ids(self) -> np.ndarray:
-        index = faiss.downcast_index(self.index)
+        index: Any = faiss.downcast_index(self.index)
         if isinstance(index, faiss.IndexIDMap2 | faiss.IndexIDMap):
             return faiss.vector_to_array(index.id_map).astype(np.int64)
         invlists = index.invlists
@@ -78,12 +78,12 @@ class VectorStore:
 
     def _to_ivf(self) -> None:
         """Move to an inverted-file index once exact search would get slow."""
-        flat = faiss.downcast_index(self.index.index)
+        flat: Any = faiss.downcast_index(self.index.index)
         n = self.size
         vectors = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim).copy()
         ids = self.ids()
         nlist = int(4 * math.sqrt(n))
-        quantizer = faiss.IndexFlatIP(self.dim)
+        quantizer: Any = faiss.IndexFlatIP(self.dim)
         ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.train(vectors[np.random.default_rng(0).permutation(n)[: nlist * 64]])
         ivf.add_with_ids(vectors, ids)

@@ -260,6 +260,8 @@ def _wh_word(question: str) -> str | None:
 def typed_columns(wh: str | None, question: str, table: TableInfo) -> list[str]:
     """When no column is named, the question word can still point at one: "when" a date,
     "where" a place, "how much" an amount."""
+    hints: tuple[str, ...]
+    types: tuple[str, ...]
     if wh == "when":
         hints, types = _WHEN_HINTS, ("datetime", "string")
     elif wh == "where":
