@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["NAME_WORDS", "column_hint", "name_words"]
+__all__ = ["NAME_WORDS", "column_hint", "name_words", "non_person_column"]
 
 _SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -29,7 +29,13 @@ _PERSON_OWNERS = frozenset(
 )
 # Single words that name a person column on their own.
 _PERSON_WORDS = frozenset(
-    "surname surnames firstname lastname givenname fullname forename forenames".split()
+    "surname surnames firstname lastname givenname fullname forename forenames maiden".split()
+)
+# Words naming a column of things that are not people (its short values skip name search).
+_NON_PERSON = frozenset(
+    "city town state country region province county district company companies organization "
+    "organisation org employer business brand product products item title category genre "
+    "department occupation job profession industry sector street".split()
 )
 # Words that name a person column only when the values look like names (checked by caller).
 NAME_WORDS = frozenset("name names customer contact author employee".split())
@@ -81,3 +87,10 @@ def column_hint(column: str) -> str | None:
     if len(words) == 1 and words[0] in NAME_WORDS:
         return "PERSON?"
     return None
+
+
+@lru_cache(maxsize=4096)
+def non_person_column(column: str) -> bool:
+    """The column names a kind of thing that is not a person: city, company, job title."""
+    words = set(name_words(column))
+    return bool(words & _NON_PERSON) and column_hint(column) not in ("PERSON", "PERSON?")

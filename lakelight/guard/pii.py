@@ -12,6 +12,7 @@ IBAN_CODE, IP_ADDRESS, PERSON, STREET_ADDRESS, DATE_OF_BIRTH.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from typing import Any
 
 from lakelight.config import Settings, load_settings
 from lakelight.guard.finding import Finding, SpanIndex, resolve_overlaps
-from lakelight.guard.hints import column_hint
+from lakelight.guard.hints import column_hint, non_person_column
 from lakelight.guard.names import could_hold_name, looks_like_name, person_spans, plausible_name
 from lakelight.guard.patterns import scan_patterns
 
@@ -43,7 +44,19 @@ _NAMED_COLUMN_SCORE = 0.9  # a name-like value in a person-name column
 # name column makes it one.
 _LONE_WORD_SCORE = 0.4
 _SHORT_WORDS = 3
-_NAME_COVER = 0.6  # share of a "name" column's value NER must call a person
+_NAME_COVER = 0.6
+_SHORT_VALUE = 6  # words
+_HINTED_SCORE = 0.7  # a value of the right shape in a column named for its type
+# What a whole value must look like to be PII of its column's type when no recognizer
+# confirmed it (national phone formats without a region, streets without a suffix).
+_WHOLE_VALUE_FORMS = {
+    "PHONE_NUMBER": re.compile(r"\+?[\d(][\d ().\-/]{5,20}\d"),
+    "STREET_ADDRESS": re.compile(r"(?=.*\d)(?=.*[^\W\d_]{2})[\w .,'’/#-]{4,120}"),
+}
+# Column types under which a digit run is never a phone number.
+_NOT_PHONE_HINTS = frozenset(
+    {"US_SSN", "CREDIT_CARD", "IBAN_CODE", "DATE_OF_BIRTH", "IP_ADDRESS"}
+)  # share of a "name" column's value NER must call a person
 
 
 def as_text(value: Any) -> str:
@@ -102,8 +115,15 @@ class PiiDetector:
             hint = column_hint(context) if context else None
             found = scan_patterns(text, hint)
             value = _strip(text)
+            if hint in _NOT_PHONE_HINTS:
+                found = [f for f in found if f.type != "PHONE_NUMBER"]
+            form = _WHOLE_VALUE_FORMS.get(hint or "")
+            if value and not found and form and form.fullmatch(value):
+                found.append(_whole(hint or "", text, _HINTED_SCORE))
             if hint == "PERSON" and value and not found and plausible_name(value):
                 found.append(_whole("PERSON", text, _COLUMN_SCORE))
+            elif context and non_person_column(context) and len(value.split()) <= _SHORT_VALUE:
+                pass  # a city, company or job column: its short values are not people
             elif self.use_ner and value:
                 if hint in ("PERSON", "PERSON?") and looks_like_name(value):
                     ner_wanted.append(i)

@@ -376,3 +376,37 @@ def test_many_findings_in_one_text_stay_fast(detector: PiiDetector) -> None:
     assert time.perf_counter() - t0 < 10
     assert sum(f.type == "US_SSN" for f in found) == 5000
     assert sum(f.type == "STREET_ADDRESS" for f in found) == 5000
+
+
+def test_column_names_decide_ambiguous_values(detector: PiiDetector) -> None:
+    found = detector.scan_record(
+        {
+            "TelephoneNumber": "84 23 30",
+            "StreetAddress": "Karu põik 61",
+            "MothersMaiden": "Kubíková",
+            "NationalID": "190641-4941",
+            "City": "Jordan",
+            "Company": "Simple Solutions",
+            "Occupation": "Desk clerk",
+        }
+    )
+    assert {k: types(v) for k, v in found.items()} == {
+        "TelephoneNumber": ["PHONE_NUMBER"],
+        "StreetAddress": ["STREET_ADDRESS"],
+        "MothersMaiden": ["PERSON"],
+    }
+
+
+def test_identity_rows_scan_clean(detector: PiiDetector, identities: list[dict[str, str]]) -> None:
+    """Every PII column of the identities is found, and the descriptive ones stay quiet."""
+    quiet = ("Gender", "NameSet", "Title", "City", "State", "StateFull", "Country", "CountryFull")
+    quiet += ("Occupation", "Company", "CCType", "Age", "Username")
+    counts: dict[str, int] = {}
+    for row in identities[:500]:
+        for column in detector.scan_record(row):
+            counts[column] = counts.get(column, 0) + 1
+    for column in ("GivenName", "Surname", "EmailAddress", "TelephoneNumber", "Birthday"):
+        assert counts.get(column, 0) == 500, column
+    assert counts.get("StreetAddress", 0) >= 495
+    noise = sum(counts.get(c, 0) for c in quiet)
+    assert noise <= 5, {c: counts[c] for c in quiet if c in counts}
