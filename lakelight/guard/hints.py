@@ -12,13 +12,17 @@ __all__ = ["NAME_WORDS", "column_hint", "name_words", "non_person_column"]
 
 _SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
-# Words that make a column an identifier, a count or a flag about PII rather than PII itself.
-_NOT_PII = frozenset(
-    "id ids key code count counts num no nr type types kind flag flags format valid verified "
-    "status hash hashed len length prefix suffix domain country region provider carrier "
-    "column table file host user product company org organization organisation team group "
-    "city state zip zipcode postcode postal mac web url uri ip_country".split()
+# Head words (the last word: English compounds end in their head) that make a column an
+# identifier, a count, a flag or an attribute about PII rather than PII itself: address_id,
+# email_domain, phone_type, ip_country, email_verified.
+_DESCRIPTORS = frozenset(
+    "id ids key uuid code count counts type types kind flag flags format valid verified status "
+    "hash hashed len length prefix suffix domain country region provider carrier city state zip "
+    "zipcode postcode postal ext extension consent optin opt bounced source label category "
+    "template url uri".split()
 )
+# Qualifiers that make an "address" something other than a street address.
+_NOT_STREET = frozenset("mac web url memory wallet bitcoin btc eth hardware hw mail".split())
 _NOT_PII_JOINED = frozenset({"username", "hostname", "filename", "nickname", "pathname"})
 # Words that, beside "name", make it a person's name (first_name, customer_name).
 _PERSON_OWNERS = frozenset(
@@ -71,7 +75,10 @@ def column_hint(column: str) -> str | None:
     wordset = set(words)
     if "ssn" in wordset or {"national", "id"} <= wordset or {"social", "security"} <= wordset:
         return "US_SSN"
-    if wordset & _NOT_PII or joined in _NOT_PII_JOINED:
+    head = next((w for w in reversed(words) if not w.isdigit()), "")
+    if head in _DESCRIPTORS or joined in _NOT_PII_JOINED:
+        return None
+    if "address" in wordset and wordset & _NOT_STREET and not wordset & {"email", "ip"}:
         return None
     if wordset & _PERSON_WORDS or joined in _PERSON_WORDS:
         return "PERSON"

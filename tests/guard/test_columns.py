@@ -13,7 +13,25 @@ def test_name_hints() -> None:
     assert column_hint("FirstName") == "PERSON"
     assert column_hint("dob") == "DATE_OF_BIRTH"
     assert column_hint("ip_address") == "IP_ADDRESS"
-    for neutral in ("hostname", "address_id", "email_verified", "product_name", "phone_type"):
+    assert column_hint("user_email") == "EMAIL_ADDRESS"
+    assert column_hint("host_ip") == "IP_ADDRESS"
+    assert column_hint("company_phone2") == "PHONE_NUMBER"
+    assert column_hint("MothersMaiden") == "PERSON"
+    assert column_hint("name") == "PERSON?"
+    for neutral in (
+        "hostname",
+        "address_id",
+        "email_verified",
+        "email_domain",
+        "product_name",
+        "file_name",
+        "phone_type",
+        "ip_country",
+        "mac_address",
+        "TelephoneCountryCode",
+        "CCType",
+        "customer_id",
+    ):
         assert column_hint(neutral) is None, neutral
 
 
