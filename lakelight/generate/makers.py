@@ -187,8 +187,10 @@ class RowMaker:
         frame = pd.DataFrame({p.name: out.get(p.name, [None] * n) for p in self.plans})
         for name in self.datetimes:
             frame[name] = to_datetimes(frame[name]).to_numpy()
-        for name in self.integers:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").round().astype("Int64")
+        for p in self.plans:  # integer codes (pid, zip) too, which a missing value made floats
+            if p.type == "integer" and p.kind != "pii":
+                values = pd.to_numeric(frame[p.name], errors="coerce")
+                frame[p.name] = values.round().astype("Int64")
         return frame
 
     def text_report(self) -> dict[str, dict[str, int]]:

@@ -30,7 +30,7 @@ class Validators:
     ):
         self.plans, self.conditions = list(plans), list(conditions)
         self.domains = {
-            p.name: set(reference[p.name].dropna().astype(str))
+            p.name: set(_as_text(reference[p.name].dropna()))
             for p in plans
             if p.kind in _DOMAIN_KINDS
         }
@@ -127,6 +127,16 @@ class Validators:
                 else:
                     seen.add(h)
         return reasons
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as text for domain checks; 31603.0 (an integer a missing value made a float)
+    and 31603 are the same value."""
+    return values.map(
+        lambda v: (
+            str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
+        )
+    )
 
 
 def _mahalanobis(z: np.ndarray, inverse: np.ndarray) -> np.ndarray:
