@@ -4,6 +4,7 @@ its indexes, and the operations people run on them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from lakelight.index.indexes import Indexes
 from lakelight.index.pipeline import IngestReport, Progress, run_ingest
 from lakelight.index.retriever import Retriever
 from lakelight.ingest import Format, open_source
-from lakelight.records import Hit
+from lakelight.records import Citation, Hit
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from lakelight.generate.synthesize import Synthesizer, SynthRequest, SynthRun
     from lakelight.guard.pii import PiiDetector
+    from lakelight.guard.policy import OutputGuard
     from lakelight.rag.answer import Answer, Asker
 
 
@@ -68,11 +70,21 @@ class Workspace:
         tables: Sequence[str] | None = None,
         sources: Sequence[str] | None = None,
     ) -> list[Hit]:
-        return self.retriever.search(text, k, tables=tables, sources=sources)
+        """Hybrid search; the rows pass the output guard like any citation."""
+        hits = self.retriever.search(text, k, tables=tables, sources=sources)
+        cleaned = self.output_guard.clean(
+            "", [Citation(h.source, h.table, h.key, h.row) for h in hits]
+        ).citations
+        return [replace(h, row=c.row) for h, c in zip(hits, cleaned, strict=True)]
+
+    @cached_property
+    def output_guard(self) -> OutputGuard:
+        from lakelight.guard.policy import OutputGuard
+
+        return OutputGuard(self.settings, self.pii_detector, self.catalog)
 
     @cached_property
     def asker(self) -> Asker:
-        from lakelight.guard.policy import OutputGuard
         from lakelight.llm import get_backend
         from lakelight.rag.answer import Asker
 
@@ -81,7 +93,7 @@ class Workspace:
             self.catalog,
             self.retriever,
             lambda: get_backend(self.settings),
-            lambda: OutputGuard(self.settings, self.pii_detector, self.catalog),
+            lambda: self.output_guard,
         )
 
     def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:

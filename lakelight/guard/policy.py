@@ -39,6 +39,8 @@ class Cleaned:
 class OutputGuard:
     def __init__(self, settings: Settings, detector: PiiDetector, catalog: Catalog):
         self.settings, self.detector, self.catalog = settings, detector, catalog
+        # names need NER; the structured types (cards, SSNs, IBANs) do not
+        self.patterns_only = PiiDetector(settings, use_ner=False)
         self.anonymizer = Anonymizer(settings.guard_operator, seed=0, salt=str(settings.home))
         self._columns: dict[tuple[str, str], dict[str, str]] = {}
 
@@ -83,7 +85,8 @@ class OutputGuard:
             if citations
             else set(self.settings.guard_always)
         )
-        findings = [f for f in self.detector.scan(text) if f.type in blocked_any]
+        detector = self.detector if "PERSON" in blocked_any else self.patterns_only
+        findings = [f for f in detector.scan(text) if f.type in blocked_any] if text else []
         if findings:
             for f in findings:
                 removed[f.type] = removed.get(f.type, 0) + 1
@@ -98,7 +101,8 @@ class OutputGuard:
         removed: dict[str, int],
         replaced: dict[str, str],
     ) -> dict[str, Any]:
-        found = self.detector.scan_record(row, columns)
+        detector = self.detector if "PERSON" in blocked else self.patterns_only
+        found = detector.scan_record(row, columns)
         clean = dict(row)
         for column, findings in found.items():
             keep = [f for f in findings if f.type in blocked]

@@ -34,6 +34,9 @@ def test_card_numbers_never_leave_and_sensitive_sources_lose_all_pii(tmp_path: P
         assert answer.redacted.get("CREDIT_CARD", 0) >= 1
         assert "<CREDIT_CARD>" in text
         assert any(c.row["customer"] == "Tom Berg" for c in answer.citations)  # names may leave
+        hits = ws.search("Tom Berg card", 3)
+        assert hits and all("0000 0004" not in str(h.row) for h in hits)
+        assert any(h.row["card"] == "<CREDIT_CARD>" for h in hits)
 
         question = "What is the email of customer Luís Gonçalves?"
         open_answer = ws.ask(question)
