@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         description="Sources (URIs or fnmatch patterns) whose every PII type is removed from "
         "answers and citations.",
     )
+    guard_hash_salt: SecretStr | None = Field(
+        None,
+        description="Secret salt of the hash operator; default: a random salt made once and "
+        "kept in the workspace (guard.salt), so hashes are stable but not guessable.",
+    )
     guard_min_score: float = Field(
         0.5, ge=0, le=1, description="PII findings scored below this are ignored."
     )

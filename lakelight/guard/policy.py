@@ -11,6 +11,8 @@ removed from a citation is removed from the answer text too, wherever it appears
 from __future__ import annotations
 
 import fnmatch
+import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from lakelight.index.materialize import table_for
 from lakelight.records import Citation
 
 _SAMPLE_ROWS = 300
+SALT_FILE = "guard.salt"
 
 
 @dataclass
@@ -41,7 +44,7 @@ class OutputGuard:
         self.settings, self.detector, self.catalog = settings, detector, catalog
         # names need NER; the structured types (cards, SSNs, IBANs) do not
         self.patterns_only = PiiDetector(settings, use_ner=False)
-        self.anonymizer = Anonymizer(settings.guard_operator, seed=0, salt=str(settings.home))
+        self.anonymizer = Anonymizer(settings.guard_operator, seed=0, salt=hash_salt(settings))
         self._columns: dict[tuple[str, str], dict[str, str]] = {}
 
     def blocked_types(self, source: str) -> set[str]:
@@ -115,6 +118,22 @@ class OutputGuard:
                 removed[f.type] = removed.get(f.type, 0) + 1
                 replaced[f.text] = _replacement(f, original, new)
         return clean
+
+
+def hash_salt(settings: Settings) -> str:
+    """The hash operator's salt: the setting, or a random one kept in the workspace."""
+    if settings.guard_hash_salt is not None:
+        return settings.guard_hash_salt.get_secret_value()
+    path = settings.home / SALT_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_hex(16)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(salt)
+        return salt
 
 
 def _replacement(finding: Finding, original: str, new: str) -> str:

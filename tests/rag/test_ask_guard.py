@@ -60,3 +60,13 @@ def test_card_numbers_never_leave_and_sensitive_sources_lose_all_pii(tmp_path: P
         assert guarded.citations and guarded.citations[0].row["country"] == "Brazil"
     finally:
         ws.close()
+
+
+def test_hash_salt_is_secret_and_stable(tmp_path: Path) -> None:
+    from lakelight.guard.policy import SALT_FILE, hash_salt
+
+    settings = load_settings(home=str(tmp_path / "ws"))
+    first = hash_salt(settings)
+    assert len(first) == 32 and hash_salt(settings) == first
+    assert (tmp_path / "ws" / SALT_FILE).stat().st_mode & 0o077 == 0
+    assert hash_salt(load_settings(home=str(tmp_path / "ws"), guard_hash_salt="s3")) == "s3"
