@@ -76,7 +76,7 @@ class _Categorical:
 
     def to_uniform(self, values: Sequence[object], rng: np.random.Generator) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.categories)}
-        idx = np.array([index[_cat(v)] for v in values])
+        idx = np.array([index[category(v)] for v in values])
         lo = np.concatenate([[0.0], self.cumulative[:-1]])[idx]
         hi = self.cumulative[idx]
         return np.clip(lo + rng.random(len(idx)) * (hi - lo), _EPS, 1 - _EPS)
@@ -90,7 +90,7 @@ class _Categorical:
         return out
 
 
-def _cat(value: object) -> object:
+def category(value: object) -> object:
     """Categories compare as themselves, with every kind of missing value as one category."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
@@ -131,7 +131,7 @@ class GaussianCopula:
                     u[present] = marginal.to_uniform(values[present], self.rng)
                     u[~present] = self.rng.random((~present).sum())  # nulls carry no signal
             else:
-                cats = [_cat(v) for v in frame[name].tolist()]
+                cats = [category(v) for v in frame[name].tolist()]
                 counts = pd.Series(cats, dtype=object).value_counts(dropna=False, sort=True)
                 cumulative = np.cumsum(counts.to_numpy(dtype=float)) / counts.sum()
                 cumulative[-1] = 1.0
@@ -150,9 +150,9 @@ class GaussianCopula:
         """The normal-score interval where ``name`` equals ``value``."""
         marginal = self.marginals[name]
         if isinstance(marginal, _Categorical):
-            if _cat(value) not in marginal.categories:
+            if category(value) not in marginal.categories:
                 raise KeyError(value)
-            lo, hi = marginal.interval(marginal.categories.index(_cat(value)))
+            lo, hi = marginal.interval(marginal.categories.index(category(value)))
         else:
             vals, number = marginal.sorted_values, float(value)  # type: ignore[arg-type]
             lo = float(np.searchsorted(vals, number, side="left")) / len(vals)

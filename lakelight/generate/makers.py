@@ -17,6 +17,7 @@ from lakelight.generate.fewshot import llm_rows, llm_texts
 from lakelight.generate.frames import numbers, to_datetimes
 from lakelight.generate.output import plain_rows
 from lakelight.generate.plan import ColumnPlan
+from lakelight.generate.strata import StratifiedCopula, choose_strata
 from lakelight.generate.values import DerivedLookup, IdentifierMaker, KeyMaker, MarkovText
 from lakelight.guard.operators import Anonymizer
 from lakelight.index.catalog import TableInfo
@@ -37,6 +38,7 @@ class RowMaker:
         mode: str,
         rng: np.random.Generator,
         fit_on_table: bool,
+        label: str | None = None,
     ):
         self.settings, self.table, self.plans, self.rng = settings, table, list(plans), rng
         self.backend = backend
@@ -51,7 +53,7 @@ class RowMaker:
         fit = reference if fit_on_table or examples.empty else examples
         if len(fit) > settings.synth_max_examples:
             fit = fit.sample(settings.synth_max_examples, random_state=int(rng.integers(2**31)))
-        self._fit_copula(fit, fit_on_table)
+        self._fit_copula(fit, fit_on_table, label)
         self.constants = {
             p.name: self.fixed.get(p.name, _first(examples, reference, p.name))
             for p in by_kind.get("constant", [])
@@ -92,9 +94,10 @@ class RowMaker:
             )
             self.text_counts[p.name] = {"llm": 0, "markov": 0}
 
-    def _fit_copula(self, fit: pd.DataFrame, fit_on_table: bool) -> None:
+    def _fit_copula(self, fit: pd.DataFrame, fit_on_table: bool, label: str | None) -> None:
         """Numbers and categories go to the copula. Conditioned columns join it when it is
-        fitted to the whole table, so the other columns follow the condition."""
+        fitted to the whole table, so the other columns follow the condition. Otherwise the
+        copula is split by the category that tells most about the rest (see ``strata``)."""
         numeric = [p for p in self.plans if p.kind == "numeric"]
         categorical = [p for p in self.plans if p.kind == "categorical"]
         self.copula_fixed: dict[str, Any] = {}
@@ -114,13 +117,21 @@ class RowMaker:
             if name in self.copula_fixed:
                 value = pd.Series([self.copula_fixed[name]])
                 self.copula_fixed[name] = float(numbers(value).iloc[0])
-        self.copula: GaussianCopula | None = None
-        if numeric or categorical:
-            self.copula = GaussianCopula(
-                [p.name for p in numeric],
-                [p.name for p in categorical],
-                seed=int(self.rng.integers(2**31)),
-            ).fit(frame, integer=self.integers)
+        self.copula: GaussianCopula | StratifiedCopula | None = None
+        self.strata: list[str] = []
+        num, cat = [p.name for p in numeric], [p.name for p in categorical]
+        if not (num or cat):
+            return
+        if not fit_on_table:
+            self.strata = choose_strata(frame, num, cat, prefer=label)
+        if self.strata:
+            self.copula = StratifiedCopula(
+                frame, num, cat, self.strata, integer=self.integers, rng=self.rng
+            )
+        else:
+            self.copula = GaussianCopula(num, cat, seed=int(self.rng.integers(2**31))).fit(
+                frame, integer=self.integers
+            )
 
     def make(self, n: int) -> pd.DataFrame:
         if self.mode == "llm":

@@ -148,6 +148,7 @@ class Synthesizer:
             mode=request.mode,
             rng=rng,
             fit_on_table=len(examples) < MIN_FIT_ROWS,
+            label=request.label,
         )
         validators = Validators(plans, reference, conditions)
         numeric, categorical = _compared(plans)
@@ -203,6 +204,7 @@ class Synthesizer:
             "conditions": [str(c) for c in conditions],
             "seed": request.seed,
             "mode": maker.mode,
+            "stratified_by": maker.strata,
             "plan": [p.as_dict() for p in plans],
             "text": maker.text_report(),
             "leakage": leakage.calibration,

@@ -1,0 +1,50 @@
+"""Strata keep the relations one Gaussian copula blurs: defaulters' balances on ISLP Default."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lakelight.generate.copula import GaussianCopula
+from lakelight.generate.strata import StratifiedCopula, choose_strata
+from tests import data
+
+
+def default_frame() -> pd.DataFrame:
+    frame = pd.read_csv(data.islp_csv("Default"))
+    return frame[["default", "student", "balance", "income"]]
+
+
+def test_telling_few_valued_columns_are_chosen() -> None:
+    frame = default_frame()
+    assert set(choose_strata(frame, ["balance", "income"], ["default", "student"])) == {
+        "default",
+        "student",
+    }
+    assert choose_strata(frame, ["balance", "income"], ["default", "student"], "default")[0] == (
+        "default"
+    )
+    assert choose_strata(frame.head(20), ["balance"], ["default"]) == []  # too few rows
+    noise = frame.assign(coin=np.random.default_rng(0).choice(["a", "b"], len(frame)))
+    assert "coin" not in choose_strata(noise, ["balance", "income"], ["coin"])
+
+
+def test_stratified_copula_keeps_the_minority_class_distribution() -> None:
+    frame = default_frame()
+    rng = np.random.default_rng(0)
+    strata = StratifiedCopula(
+        frame,
+        ["balance", "income"],
+        ["default", "student"],
+        ["default", "student"],
+        integer=[],
+        rng=rng,
+    )
+    plain = GaussianCopula(["balance", "income"], ["default", "student"], seed=0).fit(frame)
+    real = frame.groupby("default")["balance"].median()
+    made = strata.sample(20_000).groupby("default")["balance"].median()
+    blurred = plain.sample(20_000).groupby("default")["balance"].median()
+    assert abs(made["Yes"] - real["Yes"]) < 0.1 * real["Yes"]
+    assert abs(blurred["Yes"] - real["Yes"]) > abs(made["Yes"] - real["Yes"])
+    shares = strata.sample(20_000)["default"].value_counts(normalize=True)
+    assert abs(shares["Yes"] - (frame["default"] == "Yes").mean()) < 0.01
