@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests import data
@@ -23,6 +24,18 @@ def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 @pytest.fixture(scope="session")
 def fail2ban_logs() -> Path:
     return data.fail2ban_logs()
+
+
+@pytest.fixture(scope="session")
+def default() -> pd.DataFrame:
+    """ISLP Default: 10,000 rows of default, student, balance, income (3.3% defaults)."""
+    return pd.read_csv(data.islp_csv("Default"))
+
+
+@pytest.fixture(scope="session")
+def caravan() -> pd.DataFrame:
+    """ISLP Caravan: 5,822 rows × 86 integer-coded columns and a Purchase label."""
+    return pd.read_csv(data.islp_csv("Caravan"))
 
 
 @pytest.fixture(scope="session")

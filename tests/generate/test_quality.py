@@ -11,26 +11,15 @@ import pytest
 
 from lakelight.generate.quality import quality_report, random_baseline
 from lakelight.generate.report_html import render_html
-from tests import data
 
 NUMERIC = ["balance", "income"]
 CATEGORICAL = ["default", "student"]
 
 
 @pytest.fixture(scope="module")
-def default() -> pd.DataFrame:
-    return pd.read_csv(data.islp_csv("Default"))
-
-
-@pytest.fixture(scope="module")
 def split(default: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     order = np.random.default_rng(0).permutation(len(default))
     return default.iloc[order[:7000]], default.iloc[order[7000:]]
-
-
-@pytest.fixture(scope="module")
-def caravan() -> pd.DataFrame:
-    return pd.read_csv(data.islp_csv("Caravan"))
 
 
 def shuffled_columns(frame: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -7,16 +7,10 @@ import pandas as pd
 
 from lakelight.generate.copula import GaussianCopula
 from lakelight.generate.strata import StratifiedCopula, choose_strata
-from tests import data
 
 
-def default_frame() -> pd.DataFrame:
-    frame = pd.read_csv(data.islp_csv("Default"))
-    return frame[["default", "student", "balance", "income"]]
-
-
-def test_telling_few_valued_columns_are_chosen() -> None:
-    frame = default_frame()
+def test_telling_few_valued_columns_are_chosen(default: pd.DataFrame) -> None:
+    frame = default
     assert set(choose_strata(frame, ["balance", "income"], ["default", "student"])) == {
         "default",
         "student",
@@ -29,8 +23,8 @@ def test_telling_few_valued_columns_are_chosen() -> None:
     assert "coin" not in choose_strata(noise, ["balance", "income"], ["coin"])
 
 
-def test_stratified_copula_keeps_the_minority_class_distribution() -> None:
-    frame = default_frame()
+def test_stratified_copula_keeps_the_minority_class_distribution(default: pd.DataFrame) -> None:
+    frame = default
     rng = np.random.default_rng(0)
     strata = StratifiedCopula(
         frame,

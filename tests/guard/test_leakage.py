@@ -7,20 +7,9 @@ import pandas as pd
 import pytest
 
 from lakelight.guard.leakage import LeakageGuard, dcr_to_real
-from tests import data
 
 NUMERIC = ["balance", "income"]
 CATEGORICAL = ["default", "student"]
-
-
-@pytest.fixture(scope="module")
-def default() -> pd.DataFrame:
-    return pd.read_csv(data.islp_csv("Default"))
-
-
-@pytest.fixture(scope="module")
-def caravan() -> pd.DataFrame:
-    return pd.read_csv(data.islp_csv("Caravan"))
 
 
 def brute_dcr(
