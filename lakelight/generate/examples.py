@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,16 +38,25 @@ def load_rows(
     uniform sample of them."""
     mat = table_for(table.sql_name, table.columns)
     where = [c.sql(mat.c[c.column]) for c in conditions]
+    if limit is None or count_rows(catalog, table, conditions) <= limit:
+        with catalog.connect() as conn:
+            result = conn.execute(sa.select(mat).where(*where).order_by(mat.c[KEY_COLUMN]))
+            return _frame(table, result.mappings().all())
     with catalog.connect() as conn:
         keys = list(
             conn.execute(sa.select(mat.c[KEY_COLUMN]).where(*where).order_by(mat.c[KEY_COLUMN]))
             .scalars()
             .all()
         )
-    if limit is not None and len(keys) > limit:
-        chosen = np.random.default_rng(seed).choice(len(keys), size=limit, replace=False)
-        keys = [keys[i] for i in sorted(chosen)]
-    return rows_by_keys(catalog, table, keys)
+    chosen = np.random.default_rng(seed).choice(len(keys), size=limit, replace=False)
+    return rows_by_keys(catalog, table, [keys[i] for i in sorted(chosen)])
+
+
+def _frame(table: TableInfo, rows: Sequence[Any]) -> pd.DataFrame:
+    names = [KEY_COLUMN, *(c.name for c in table.columns if c.name != KEY_COLUMN)]
+    if not rows:
+        return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+    return pd.DataFrame(rows)[names]
 
 
 def rows_by_keys(catalog: Catalog, table: TableInfo, keys: Sequence[str]) -> pd.DataFrame:
@@ -58,13 +68,12 @@ def rows_by_keys(catalog: Catalog, table: TableInfo, keys: Sequence[str]) -> pd.
             chunk = list(keys[i : i + _CHUNK])
             result = conn.execute(sa.select(mat).where(mat.c[KEY_COLUMN].in_(chunk)))
             frames.append(pd.DataFrame(result.mappings().all()))
-    names = [KEY_COLUMN, *(c.name for c in table.columns if c.name != KEY_COLUMN)]
     if not frames or all(f.empty for f in frames):
-        return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+        return _frame(table, [])
     frame = pd.concat(frames, ignore_index=True)
     order = {k: n for n, k in enumerate(keys)}
     frame = frame.sort_values(KEY_COLUMN, key=lambda s: s.map(order)).reset_index(drop=True)
-    return frame[names]
+    return _frame(table, frame.to_dict("records"))
 
 
 def nearest_rows(

@@ -125,6 +125,11 @@ class Synthesizer:
         plans = plan_columns(table, plan_sample, pii, fixed)
 
         examples, how = self._examples(request, table, reference, conditions)
+        if examples.empty and request.like and conditions:
+            raise SynthesisError(
+                f"None of the {s.synth_like_examples} rows nearest --like satisfy "
+                f"{' and '.join(map(str, conditions))}; change the text or the conditions"
+            )
         _check_satisfiable(examples, conditions, reference)
         holdout = None
         if request.label is not None:
