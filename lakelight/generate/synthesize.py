@@ -287,9 +287,11 @@ def _guard(
     if frame.empty:
         return frame, []
     reasons: list[str] = []
-    result = leakage.check(_as_numbers(frame, [p.name for p in plans if p.kind == "numeric"]))
-    keep = ~np.asarray(result.blocked, dtype=bool)
-    reasons += [_reason_kind(r) for r in result.reasons if r]
+    blocked, leaks = leakage.screen(
+        _as_numbers(frame, [p.name for p in plans if p.kind == "numeric"])
+    )
+    keep = ~blocked
+    reasons += [_reason_kind(r) for r in leaks if r]
     frame = frame[keep].reset_index(drop=True)
     frame, why = screen.clean_synthetic(frame, plans, reference)
     reasons += why

@@ -19,6 +19,11 @@ distances, and an exact ``IndexFlat(d, METRIC_L1)`` search with k=1 gives the mi
 - categorical with K real categories: the vertices ±e_i/2 of a cross-polytope, every pair of
   them 1 apart (the one-hot code scaled by 0.5 in half the dimensions); one more vertex stands
   for every category the real column does not have, 1 from each real category.
+
+Many-valued categories (cities, postal codes) make that encoding wide, and a FAISS L1 search
+costs per dimension. When the categorical dimensions outweigh the columns several times over,
+the same sum is computed in numpy instead: the numeric coordinates' L1 plus, per categorical
+column, whether the integer codes differ. Both give the same distances.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ __all__ = [
 MISSING = "\x00<missing>"  # the category of NaN/None; no real text starts with a NUL
 _CHUNK_BYTES = 64 * 2**20  # encoded queries held at once
 _MAX_INDEX_BYTES = 2 * 2**30  # encoded real rows; beyond this a column is surely an identifier
+_NUMPY_WIDTH_RATIO = 4  # encoded width over column count beyond which numpy beats FAISS L1
+_NUMPY_CELLS = 4_000_000  # query × real pairs summed at once by the numpy search
 
 
 def check_roles(
@@ -136,7 +143,8 @@ class RecordEncoder:
         for name in categorical:
             self.categorical.append(self._categories(name, real[name]))
         self.dim = 2 * len(self.numeric) + sum(c.dims for c in self.categorical)
-        if len(real) * self.dim * 4 > _MAX_INDEX_BYTES:
+        self.coded = self.dim > _NUMPY_WIDTH_RATIO * (2 * len(self.numeric) + len(self.categorical))
+        if not self.coded and len(real) * self.dim * 4 > _MAX_INDEX_BYTES:
             wide = max(self.categorical, key=lambda c: c.dims, default=None)
             raise ValueError(
                 f"Encoding {len(real)} rows in {self.dim} dimensions exceeds the memory bound; "
@@ -177,8 +185,27 @@ class RecordEncoder:
             at += cat.dims
         return out
 
+    def codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """One integer per categorical cell (its signed slot: equal exactly when the
+        categories are equal, the unseen ones included)."""
+        out = np.zeros((len(frame), len(self.categorical)), dtype=np.int32)
+        for j, cat in enumerate(self.categorical):
+            text = category_text(frame[cat.name])
+            out[:, j] = np.fromiter(
+                (cat.slots.get(v, cat.unseen) for v in text), dtype=np.int32, count=len(text)
+            )
+        return out
+
+    @property
+    def numeric_dims(self) -> int:
+        return 2 * len(self.numeric)
+
     def index(self, real: pd.DataFrame) -> Any:
-        """An exact L1 FAISS index over the encoded rows of ``real``."""
+        """An exact index over the rows of ``real``: FAISS L1 over the encoded rows, or, for
+        wide categorical encodings, the numeric coordinates and category codes for numpy."""
+        if self.coded:
+            numbers = self.encode(real)[:, : self.numeric_dims] if self.numeric else None
+            return _CodedRows(numbers, self.codes(real))
         index = faiss.IndexFlat(self.dim, faiss.METRIC_L1)
         for start in range(0, len(real), self.chunk_rows):
             index.add(self.encode(real.iloc[start : start + self.chunk_rows]))
@@ -189,10 +216,46 @@ class RecordEncoder:
         return int(max(256, min(16_384, _CHUNK_BYTES // (4 * max(self.dim, 1)))))
 
 
+@dataclass(frozen=True)
+class _CodedRows:
+    """Real rows as numeric coordinates (None without numeric columns) and category codes."""
+
+    numbers: np.ndarray | None
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def _coded_search(
+    encoder: RecordEncoder, real: _CodedRows, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """The L1 sums and nearest positions, with categories compared as integer codes."""
+    numbers = encoder.encode(frame)[:, : encoder.numeric_dims] if real.numbers is not None else None
+    codes = encoder.codes(frame)
+    step = max(1, _NUMPY_CELLS // max(len(real), 1))
+    sums = np.empty(len(frame), dtype=float)
+    nearest = np.empty(len(frame), dtype=np.int64)
+    for start in range(0, len(frame), step):
+        stop = min(len(frame), start + step)
+        total = np.zeros((stop - start, len(real)), dtype=np.float32)
+        for j in range(codes.shape[1]):
+            total += codes[start:stop, j, None] != real.codes[None, :, j]
+        if numbers is not None and real.numbers is not None:
+            for d in range(numbers.shape[1]):
+                total += np.abs(numbers[start:stop, d, None] - real.numbers[None, :, d])
+        nearest[start:stop] = total.argmin(axis=1)
+        sums[start:stop] = total[np.arange(stop - start), nearest[start:stop]]
+    return sums, nearest
+
+
 def nearest_distances(
     encoder: RecordEncoder, index: Any, frame: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
     """(DCR per row of ``frame``, position of its closest indexed row), queries in chunks."""
+    if isinstance(index, _CodedRows):
+        sums, nearest = _coded_search(encoder, index, frame)
+        return np.clip(sums / encoder.n_columns, 0.0, 1.0), nearest
     n = len(frame)
     dcr = np.empty(n, dtype=float)
     nearest = np.empty(n, dtype=np.int64)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import faiss
 import numpy as np
 import pandas as pd
 
@@ -38,6 +39,16 @@ from lakelight.guard._dcr import RecordEncoder, check_roles, nearest_distances, 
 __all__ = ["LeakageGuard", "LeakageResult", "dcr_to_real"]
 
 _MIN_CALIBRATION_ROWS = 2  # in each of the held-out part and the rest
+
+
+def _nearest_l1(queries: np.ndarray, real: np.ndarray) -> np.ndarray:
+    """Smallest L1 distance of each query row to the rows of ``real``."""
+    if len(real) * real.shape[1] <= 4096:  # a small group: plain numpy
+        return np.abs(queries[:, None, :] - real[None, :, :]).sum(-1).min(1)
+    index = faiss.IndexFlat(real.shape[1], faiss.METRIC_L1)
+    index.add(np.ascontiguousarray(real, dtype=np.float32))
+    distances, _ = index.search(np.ascontiguousarray(queries, dtype=np.float32), 1)
+    return distances[:, 0].astype(float)
 
 
 def dcr_to_real(
@@ -102,6 +113,9 @@ class LeakageGuard:
         self._index = self._encoder.index(real)
         self._keys = np.unique(row_keys(real, numeric, categorical))
         self._numeric, self._categorical = list(numeric), list(categorical)
+        # for screen(): real rows grouped by their categorical cells, with their number part
+        self._real_groups = self._groups(real)
+        self._real_numbers = self._numbers(real)
         n_columns = self._encoder.n_columns
 
         n = len(real)
@@ -137,6 +151,60 @@ class LeakageGuard:
         calibration["threshold"] = round(self.threshold, 6)
         self.calibration = calibration
         return self
+
+    def _groups(self, frame: pd.DataFrame) -> np.ndarray:
+        assert self._encoder is not None
+        names = [c.name for c in self._encoder.categorical]
+        if not names:
+            return np.zeros(len(frame), dtype=np.uint64)
+        return row_keys(frame, [], names)
+
+    def _numbers(self, frame: pd.DataFrame) -> np.ndarray:
+        assert self._encoder is not None
+        return self._encoder.encode(frame)[:, : 2 * len(self._encoder.numeric)]
+
+    def screen(self, synthetic: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
+        """Which synthetic rows ``check`` would block, and why, without the full search.
+
+        When threshold · n_columns ≤ 1 (the usual case), one differing category alone puts a
+        row at or beyond the threshold, so only real rows with the same categorical cells can
+        be too close: the distance is computed within those groups, exactly, on the numeric
+        cells. Otherwise this is ``check``."""
+        if self._encoder is None:
+            raise ValueError("LeakageGuard.screen called before fit")
+        n_columns = self._encoder.n_columns
+        if self.threshold * n_columns > 1:
+            result = self.check(synthetic)
+            return result.blocked, result.reasons
+        check_roles(synthetic, self._numeric, self._categorical, what="synthetic")
+        synthetic = synthetic.reset_index(drop=True)
+        blocked = np.zeros(len(synthetic), dtype=bool)
+        reasons: list[str | None] = [None] * len(synthetic)
+        if synthetic.empty:
+            return blocked, reasons
+        exact = np.isin(row_keys(synthetic, self._numeric, self._categorical), self._keys)
+        for i in np.flatnonzero(exact):
+            blocked[i], reasons[i] = True, "exact copy of a real row"
+        groups = self._groups(synthetic)
+        candidates = np.flatnonzero(~exact & np.isin(groups, self._real_groups))
+        if not len(candidates) or not self._encoder.numeric:
+            return blocked, reasons
+        numbers = self._numbers(synthetic.iloc[candidates])
+        by_group = pd.Series(np.arange(len(candidates))).groupby(groups[candidates])
+        real_by_group = pd.Series(np.arange(len(self._real_groups))).groupby(self._real_groups)
+        for key, positions in by_group:
+            part = positions.to_numpy()
+            real = self._real_numbers[real_by_group.get_group(key).to_numpy()]
+            for j, total in zip(part, _nearest_l1(numbers[part], real), strict=True):
+                dcr = float(total) / n_columns
+                if dcr < self.threshold:
+                    i = candidates[j]
+                    blocked[i] = True
+                    reasons[i] = (
+                        f"near copy of a real row (distance {dcr:.3g} < threshold "
+                        f"{self.threshold:.3g})"
+                    )
+        return blocked, reasons
 
     def check(self, synthetic: pd.DataFrame) -> LeakageResult:
         """DCR of each synthetic row to the real rows, and which rows are blocked: exact copies

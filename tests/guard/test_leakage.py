@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -195,3 +197,48 @@ def test_check_before_fit_and_bad_quantile(default: pd.DataFrame) -> None:
         LeakageGuard().check(default)
     with pytest.raises(ValueError, match="quantile"):
         LeakageGuard().fit(default, NUMERIC, CATEGORICAL, quantile=1.0)
+
+
+@pytest.mark.parametrize("name", ["default", "caravan"])
+def test_screen_blocks_exactly_what_check_blocks(
+    name: str, default: pd.DataFrame, caravan: pd.DataFrame
+) -> None:
+    frame = default if name == "default" else caravan
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    categorical = [c for c in frame.columns if c not in numeric]
+    real, rest = frame.iloc[:4000], frame.iloc[4000:5000].reset_index(drop=True)
+    guard = LeakageGuard().fit(real, numeric, categorical, quantile=0.05, seed=1)
+    rng = np.random.default_rng(3)
+    copies = real.sample(200, random_state=2).reset_index(drop=True)
+    nudged = copies.copy()
+    nudged[numeric[0]] = nudged[numeric[0]] + rng.normal(0, 1e-3, len(nudged))
+    candidates = pd.concat([rest, copies, nudged], ignore_index=True)
+    result = guard.check(candidates)
+    blocked, reasons = guard.screen(candidates)
+    assert guard.threshold * len(frame.columns) <= 1  # the grouped path ran
+    np.testing.assert_array_equal(blocked, result.blocked)
+    assert [r is None for r in reasons] == [r is None for r in result.reasons]
+    assert blocked[len(rest) : len(rest) + 200].all()  # the copies
+
+
+def test_many_valued_categories_take_the_coded_search_with_the_same_distances(
+    superstore_csv: Path,
+) -> None:
+    frame = pd.read_csv(superstore_csv).astype({"Postal Code": str})
+    numeric = ["Sales", "Quantity", "Discount", "Profit"]
+    categorical = ["Ship Mode", "Segment", "City", "State", "Postal Code", "Region"]
+    real, synthetic = frame.iloc[:3000], frame.iloc[3000:3400].reset_index(drop=True)
+    synthetic.loc[::7, "City"] = "Atlantis"  # a category the real rows never had
+    synthetic.loc[::5, "Sales"] = np.nan
+    from lakelight.guard._dcr import RecordEncoder
+
+    assert RecordEncoder(real, numeric, categorical).coded
+    expected = brute_dcr(within(synthetic, real, numeric), real, numeric, categorical)
+    np.testing.assert_allclose(
+        dcr_to_real(synthetic, real, numeric, categorical), expected, atol=1e-5
+    )
+    guard = LeakageGuard().fit(real, numeric, categorical, quantile=0.05)
+    copies = pd.concat([synthetic, real.iloc[:50]], ignore_index=True)
+    blocked, _ = guard.screen(copies)
+    np.testing.assert_array_equal(blocked, guard.check(copies).blocked)
+    assert blocked[-50:].all()
