@@ -143,7 +143,7 @@ class Settings(BaseSettings):
     )
     synth_shots: int = Field(8, ge=1, description="Example values in each few-shot LLM prompt.")
     synth_llm_calls: int = Field(
-        40,
+        16,
         ge=0,
         description="Most LLM calls one run makes for free-text columns; rows past it reuse "
         "the generated values.",

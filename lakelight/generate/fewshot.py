@@ -9,7 +9,7 @@ writes is executed or followed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,7 @@ def llm_texts(
     if not pool or calls <= 0:
         return []
     seen = set(pool)
+    plausible = _plausibility(pool)
     made: list[str] = []
     for i in range(calls):
         picks = rng.choice(len(pool), size=min(shots, len(pool)), replace=False)
@@ -60,10 +61,26 @@ def llm_texts(
         except LakelightError:
             break  # the model is gone: the caller falls back for the rest
         value = _one_line(text).strip(" -\"'")
-        if value and value not in seen:
+        if value and value not in seen and plausible(value):
             seen.add(value)
             made.append(value)
     return made
+
+
+def _plausibility(pool: Sequence[str]) -> Callable[[str], bool]:
+    """A check that a model's value reads like the examples: a word count within the
+    examples' spread, and at least a third of its words found in their vocabulary (a small
+    model also writes fragments and number soup)."""
+    counts = np.array([len(v.split()) for v in pool])
+    low, high = np.quantile(counts, 0.05), np.quantile(counts, 0.95) * 1.5 + 1
+    vocabulary = {w.casefold() for v in pool for w in v.split()}
+
+    def plausible(value: str) -> bool:
+        words = value.split()
+        known = sum(w.casefold() in vocabulary for w in words)
+        return low <= len(words) <= high and known >= len(words) / 3
+
+    return plausible
 
 
 def row_prompt(table: str, columns: Sequence[str], shots: Sequence[dict[str, Any]]) -> str:

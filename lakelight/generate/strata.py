@@ -20,6 +20,12 @@ MIN_STRATUM_ROWS = 30  # a smaller part borrows the pooled copula, conditioned o
 MIN_ASSOCIATION = 0.1  # below this the category says too little to be worth a split
 
 
+def labels(values: pd.Series) -> pd.Series:
+    """Values as text labels with every kind of missing value as one label (``astype(str)``
+    keeps missing values missing under pandas' string dtype, and groupby would drop them)."""
+    return values.map(lambda v: "\x00missing" if category(v) is None else str(v)).astype(object)
+
+
 def _eta(groups: pd.Series, values: pd.Series) -> float:
     """Correlation ratio of a numeric column's ranks by group: 0 unrelated, 1 determined."""
     ranks = values.rank(pct=True)
@@ -52,13 +58,14 @@ def choose_strata(
     qualifies. Empty when none tells enough or the rows are too few to split."""
     if len(frame) < 2 * MIN_STRATUM_ROWS:
         return []
-    sizes = {c: frame[c].astype(str).nunique() for c in categorical}
+    text = {c: labels(frame[c]) for c in categorical}
+    sizes = {c: text[c].nunique() for c in categorical}
     candidates = [c for c in categorical if 2 <= sizes[c] <= MAX_VALUES]
     scored: list[tuple[float, str]] = []
     for c in candidates:
-        groups = frame[c].astype(str)
+        groups = text[c]
         scores = [_eta(groups, pd.to_numeric(frame[n], errors="coerce")) for n in numeric]
-        scores += [_cramers_v(groups, frame[o].astype(str)) for o in categorical if o != c]
+        scores += [_cramers_v(groups, text[o]) for o in categorical if o != c]
         best = max(scores, default=0.0)
         if best >= MIN_ASSOCIATION or c == prefer:
             scored.append((2.0 if c == prefer else best, c))
@@ -89,7 +96,7 @@ class StratifiedCopula:
             frame, integer=integer
         )
         rest = [c for c in categorical if c not in self.strata]
-        groups = frame.groupby([frame[c].astype(str) for c in self.strata], sort=True)
+        groups = frame.groupby([labels(frame[c]) for c in self.strata], sort=True, dropna=False)
         self.shares: dict[tuple[str, ...], float] = {}
         self.values: dict[tuple[str, ...], dict[str, object]] = {}
         self.parts: dict[tuple[str, ...], GaussianCopula] = {}

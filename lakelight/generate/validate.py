@@ -102,7 +102,7 @@ class Validators:
             reject((values < lo) | (values > hi), f"{name}: outside the real range")
         for name, domain in self.domains.items():
             values = frame[name]
-            reject(values.notna() & ~values.astype(str).isin(domain), f"{name}: value never seen")
+            reject(values.notna() & ~_as_text(values).isin(domain), f"{name}: value never seen")
         for name, texts in self.real_texts.items():
             reject(frame[name].astype(str).isin(texts), f"{name}: copies a real text")
         for name in self.emails:

@@ -19,7 +19,7 @@ from tests.llm.fakes import FakeBackend
 
 
 def synthesizer_with(catalog: Catalog, detector: PiiDetector, backend: ChatBackend) -> Synthesizer:
-    settings = load_settings(llm_backend="none", synth_llm_calls=6, synth_shots=5)
+    settings = load_settings(llm_backend="none", synth_llm_calls=10, synth_shots=8)
     return make_synthesizer(catalog, detector, settings, backend)
 
 

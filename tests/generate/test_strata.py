@@ -42,3 +42,19 @@ def test_stratified_copula_keeps_the_minority_class_distribution(default: pd.Dat
     assert abs(blurred["Yes"] - real["Yes"]) > abs(made["Yes"] - real["Yes"])
     shares = strata.sample(20_000)["default"].value_counts(normalize=True)
     assert abs(shares["Yes"] - (frame["default"] == "Yes").mean()) < 0.01
+
+
+def test_missing_values_are_a_stratum_of_their_own(default: pd.DataFrame) -> None:
+    frame = default.copy()
+    frame["student"] = frame["student"].astype("str").where(frame.index % 9 != 0)  # NaN
+    strata = StratifiedCopula(
+        frame,
+        ["balance", "income"],
+        ["default", "student"],
+        ["default", "student"],
+        integer=[],
+        rng=np.random.default_rng(1),
+    )
+    made = strata.sample(9_000)
+    assert abs(made["student"].isna().mean() - frame["student"].isna().mean()) < 0.02
+    assert set(made["student"].dropna()) == {"Yes", "No"}
