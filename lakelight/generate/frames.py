@@ -33,3 +33,21 @@ def _holds_datetimes(values: pd.Series) -> bool:
         return False
     present = values.dropna()
     return len(present) > 0 and isinstance(present.iloc[0], datetime)
+
+
+def labels(values: pd.Series) -> pd.Series:
+    """Values as text labels, every kind of missing value as one label (``astype(str)`` keeps
+    missing values missing under pandas' string dtype, and groupby would drop them)."""
+    return values.map(lambda v: MISSING if _missing(v) else str(v)).astype(object)
+
+
+MISSING = "\x00missing"
+
+
+def _missing(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+    )

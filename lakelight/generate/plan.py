@@ -22,6 +22,7 @@ from typing import Literal
 
 import pandas as pd
 
+from lakelight.generate.frames import labels
 from lakelight.index.catalog import TableInfo
 from lakelight.index.materialize import KEY_COLUMN
 
@@ -113,7 +114,7 @@ def _mark_derived(plans: dict[str, ColumnPlan], sample: pd.DataFrame) -> None:
     cats = [p.name for p in plans.values() if p.kind == "categorical"]
     if len(sample) < 20 or len(cats) < 2:
         return
-    as_text = {c: sample[c].astype(str) for c in cats}
+    as_text = {c: labels(sample[c]) for c in cats}
     cardinality = {c: as_text[c].nunique() for c in cats}
     roots: list[str] = []
     for name in sorted(cats, key=lambda c: -cardinality[c]):

@@ -13,17 +13,12 @@ import numpy as np
 import pandas as pd
 
 from lakelight.generate.copula import GaussianCopula, category
+from lakelight.generate.frames import labels
 
 MAX_VALUES = 12  # a category with more values splits the rows too thin
 MAX_STRATA = 24  # most combinations of stratum values
 MIN_STRATUM_ROWS = 30  # a smaller part borrows the pooled copula, conditioned on its value
 MIN_ASSOCIATION = 0.1  # below this the category says too little to be worth a split
-
-
-def labels(values: pd.Series) -> pd.Series:
-    """Values as text labels with every kind of missing value as one label (``astype(str)``
-    keeps missing values missing under pandas' string dtype, and groupby would drop them)."""
-    return values.map(lambda v: "\x00missing" if category(v) is None else str(v)).astype(object)
 
 
 def _eta(groups: pd.Series, values: pd.Series) -> float:

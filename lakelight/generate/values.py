@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from lakelight.generate.frames import labels
+
 _TOKENS = re.compile(r"([^A-Za-z0-9]+)")
 _ENUMERABLE = 20  # a token position with at most this many values reuses them (years, prefixes)
 
@@ -94,17 +96,22 @@ class DerivedLookup:
     def __init__(self, parent: pd.Series, child: pd.Series, rng: np.random.Generator):
         self.rng = rng
         pairs: dict[object, Counter[object]] = defaultdict(Counter)
-        for p, c in zip(parent.astype(str), child.tolist(), strict=True):
+        for p, c in zip(labels(parent), child.tolist(), strict=True):
             pairs[p][c] += 1
         self.choices = {p: (list(c), np.array(list(c.values()), float)) for p, c in pairs.items()}
         overall = Counter(child.tolist())
         self.fallback = (list(overall), np.array(list(overall.values()), float))
 
     def make(self, parents: Sequence[object]) -> list[object]:
+        """One child value per parent, drawn in proportion to the real pairs; a parent seen
+        once always gets its one child."""
         out = []
-        for p in parents:
-            values, weights = self.choices.get(str(p), self.fallback)
-            out.append(values[int(self.rng.choice(len(values), p=weights / weights.sum()))])
+        for key in labels(pd.Series(list(parents), dtype=object)):
+            values, weights = self.choices.get(key, self.fallback)
+            if len(values) == 1:
+                out.append(values[0])
+            else:
+                out.append(values[int(self.rng.choice(len(values), p=weights / weights.sum()))])
         return out
 
 
