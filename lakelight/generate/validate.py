@@ -46,6 +46,17 @@ class Validators:
             if p.pii_type == "EMAIL_ADDRESS"
             or (p.type == "string" and _mostly(reference[p.name], EMAIL))
         ]
+        self.dates = [
+            p.name
+            for p in plans
+            if p.type == "string" and p.kind != "pii" and _mostly_dates(reference[p.name])
+        ]
+        # a column no real row leaves empty must not be empty in a synthetic row either
+        self.required = [
+            p.name
+            for p in plans
+            if p.kind not in ("empty", "key") and reference[p.name].notna().all()
+        ]
         self.numeric = [p.name for p in plans if p.kind == "numeric"]
         for name in self.numeric:
             values = _numbers(reference[name])
@@ -94,6 +105,12 @@ class Validators:
                 if reasons[i] is None:
                     reasons[i] = reason
 
+        for name in self.required:
+            reject(frame[name].isna(), f"{name}: empty, as no real row is")
+        for name in self.dates:
+            values = frame[name].dropna().astype(str)
+            bad = pd.to_datetime(values, errors="coerce", format="mixed").isna()
+            reject(frame.index.isin(values[bad].index), f"{name}: not a date")
         for name in self.integers:
             values = _numbers(frame[name])
             reject(values.notna() & (values.round() != values), f"{name}: not an integer")
@@ -145,6 +162,16 @@ def _mahalanobis(z: np.ndarray, inverse: np.ndarray) -> np.ndarray:
 
 def _numbers(values: pd.Series) -> pd.Series:
     return numbers(values)
+
+
+def _mostly_dates(values: pd.Series) -> bool:
+    """Text that is a date in at least 90% of a sample of real values (and not bare numbers,
+    which would parse as years)."""
+    present = values.dropna().astype(str).head(200)
+    if present.empty or pd.to_numeric(present, errors="coerce").notna().mean() > 0.5:
+        return False
+    parsed = pd.to_datetime(present, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)
 
 
 def _mostly(values: pd.Series, pattern: re.Pattern[str]) -> bool:
