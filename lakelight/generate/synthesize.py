@@ -131,6 +131,7 @@ class Synthesizer:
                 f"{' and '.join(map(str, conditions))}; change the text or the conditions"
             )
         _check_satisfiable(examples, conditions, reference)
+        conditions = [_as_written(c, reference) for c in conditions]
         holdout = None
         if request.label is not None:
             examples, holdout = _split_for_label(request.label, plans, examples, request.seed)
@@ -300,6 +301,18 @@ def _guard(
 
 def _reason_kind(reason: str) -> str:
     return reason.split(" (")[0]
+
+
+def _as_written(condition: Condition, reference: pd.DataFrame) -> Condition:
+    """``region=west`` matches case-insensitively but fixes the value as the data writes it
+    ("West"), so synthetic rows look like the real ones."""
+    if condition.op != "=" or not isinstance(condition.value, str):
+        return condition
+    values = reference[condition.column]
+    written = values[condition.holds(values)].astype(str).str.strip()
+    if written.empty:
+        return condition
+    return Condition(condition.column, "=", written.mode().iloc[0])
 
 
 def _check_satisfiable(

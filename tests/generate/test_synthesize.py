@@ -17,6 +17,7 @@ from lakelight.generate.job import generate
 from lakelight.generate.synthesize import Synthesizer, SynthRequest
 from lakelight.guard.pii import PiiDetector
 from lakelight.index.catalog import Catalog
+from tests import data
 from tests.generate.conftest import make_synthesizer, small_catalog
 
 
@@ -180,3 +181,22 @@ def test_same_seed_same_rows(synthesizer: Synthesizer) -> None:
     c, _ = rows_of(synthesizer, SynthRequest("Default", 200, seed=8))
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["balance"].to_numpy(), c["balance"].to_numpy())
+
+
+def test_same_run_on_a_postgresql_catalog(tmp_path: Path, detector: PiiDetector) -> None:
+    from tests.lake import ingest
+    from tests.servers import server_database
+
+    with server_database("postgresql") as url:
+        catalog = Catalog(url, tmp_path)
+        try:
+            ingest(catalog, str(data.superstore_csv()), tmp_path)
+            synthesizer = make_synthesizer(catalog, detector)
+            rows, summary = rows_of(
+                synthesizer, SynthRequest("SampleSuperstore", 500, ["region=west", "Discount<0.3"])
+            )
+            assert len(rows) == 500 and rows["Region"].eq("West").all()
+            assert rows["Discount"].lt(0.3).all()
+            assert summary["examples"]["chosen_by"] == "conditions"
+        finally:
+            catalog.close()
