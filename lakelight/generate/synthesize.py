@@ -27,7 +27,7 @@ from lakelight.generate.makers import RowMaker
 from lakelight.generate.plan import ColumnPlan, plan_columns
 from lakelight.generate.validate import Validators
 from lakelight.guard.leakage import LeakageGuard
-from lakelight.guard.synthetic import PiiScreen, pii_columns
+from lakelight.guard.synthetic import PiiScreen
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.retriever import Retriever
 from lakelight.llm import ChatBackend
@@ -120,7 +120,7 @@ class Synthesizer:
             )
         plan_sample = reference.sample(min(PLAN_SAMPLE, len(reference)), random_state=0)
         screen = self._screen()
-        pii = pii_columns(screen, table, plan_sample)
+        pii = screen.column_types(table, plan_sample)
         fixed = [c.column for c in conditions if c.op == "="]
         plans = plan_columns(table, plan_sample, pii, fixed)
 

@@ -69,7 +69,3 @@ def _real_values(reference: pd.DataFrame, columns: Sequence[str]) -> set[str]:
     for name in columns:
         values |= {v for v in reference[name].dropna().astype(str) if len(v) >= MIN_PII_CHARS}
     return values
-
-
-def pii_columns(screen: PiiScreen, table: TableInfo, sample: pd.DataFrame) -> dict[str, str]:
-    return screen.column_types(table, sample)
