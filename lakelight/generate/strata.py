@@ -19,6 +19,7 @@ MAX_VALUES = 12  # a category with more values splits the rows too thin
 MAX_STRATA = 24  # most combinations of stratum values
 MIN_STRATUM_ROWS = 30  # a smaller part borrows the pooled copula, conditioned on its value
 MIN_ASSOCIATION = 0.1  # below this the category says too little to be worth a split
+SCORE_ROWS = 5_000  # rows the association scores are measured on
 
 
 def _eta(groups: pd.Series, values: pd.Series) -> float:
@@ -50,16 +51,19 @@ def choose_strata(
     """Categorical columns (2–12 values each) to split the rows by, most telling first: each
     is strongly associated with some other column (rank correlation ratio or Cramér's V), and
     their value combinations stay few. ``prefer`` (the downstream label) comes first when it
-    qualifies. Empty when none tells enough or the rows are too few to split."""
+    qualifies. Empty when none tells enough or the rows are too few to split. (Discrete
+    numbers are left to the copula's rank correlations: splitting by them was measured to
+    crowd out the categories that carry a label's relations.)"""
     if len(frame) < 2 * MIN_STRATUM_ROWS:
         return []
+    frame = frame.sample(min(len(frame), SCORE_ROWS), random_state=0)
     text = {c: labels(frame[c]) for c in categorical}
-    sizes = {c: text[c].nunique() for c in categorical}
-    candidates = [c for c in categorical if 2 <= sizes[c] <= MAX_VALUES]
+    sizes = {c: text[c].nunique() for c in text}
+    candidates = [c for c in text if 2 <= sizes[c] <= MAX_VALUES]
     scored: list[tuple[float, str]] = []
     for c in candidates:
         groups = text[c]
-        scores = [_eta(groups, pd.to_numeric(frame[n], errors="coerce")) for n in numeric]
+        scores = [_eta(groups, pd.to_numeric(frame[n], errors="coerce")) for n in numeric if n != c]
         scores += [_cramers_v(groups, text[o]) for o in categorical if o != c]
         best = max(scores, default=0.0)
         if best >= MIN_ASSOCIATION or c == prefer:

@@ -17,6 +17,7 @@ from lakelight.generate.plan import ColumnPlan
 
 EMAIL = re.compile(r"^[\w.+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _DOMAIN_KINDS = ("categorical", "derived")
+ORDER_SHUFFLED_BREAKS = 0.05  # see _orders
 
 
 class Validators:
@@ -62,6 +63,7 @@ class Validators:
             values = _numbers(reference[name])
             if values.notna().any():
                 self.ranges[name] = (float(values.min()), float(values.max()))
+        self.orders = _orders(reference, self.numeric)
         self._fit_outliers(reference)
 
     def _fit_outliers(self, reference: pd.DataFrame) -> None:
@@ -117,6 +119,9 @@ class Validators:
         for name, (lo, hi) in self.ranges.items():
             values = _numbers(frame[name])
             reject((values < lo) | (values > hi), f"{name}: outside the real range")
+        for low, high in self.orders:
+            a, b = _numbers(frame[low]), _numbers(frame[high])
+            reject(a > b, f"{low} above {high}, as in no real row")
         for name, domain in self.domains.items():
             values = frame[name]
             reject(values.notna() & ~_as_text(values).isin(domain), f"{name}: value never seen")
@@ -162,6 +167,28 @@ def _mahalanobis(z: np.ndarray, inverse: np.ndarray) -> np.ndarray:
 
 def _numbers(values: pd.Series) -> pd.Series:
     return numbers(values)
+
+
+def _orders(reference: pd.DataFrame, numeric: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs (a, b) of numeric or datetime columns with a ≤ b in every real row where both
+    are present (profit never above sales, a ship date never before its order date), kept
+    only when the order is a relation between the columns and not just their ranges: with
+    the pairing shuffled, at least 5% of rows would break it."""
+    rng = np.random.default_rng(0)
+    values = {n: _numbers(reference[n]).to_numpy(dtype=float) for n in numeric}
+    pairs = []
+    for a in numeric:
+        for b in numeric:
+            x, y = values[a], values[b]
+            both = ~np.isnan(x) & ~np.isnan(y)
+            if a == b or both.sum() < 20:
+                continue
+            x, y = x[both], y[both]
+            if not (x <= y).all() or not (x < y).any():
+                continue
+            if (x > rng.permutation(y)).mean() >= ORDER_SHUFFLED_BREAKS:
+                pairs.append((a, b))
+    return pairs
 
 
 def _mostly_dates(values: pd.Series) -> bool:

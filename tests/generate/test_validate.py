@@ -3,6 +3,8 @@ else."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from lakelight.generate.conditions import Condition
@@ -66,3 +68,14 @@ def test_duplicates_are_caught_across_chunks() -> None:
     first = validators.check(pd.DataFrame([{**row, "visits": 2}]), seen)
     again = validators.check(pd.DataFrame([{**row, "id": 2, "visits": 2}]), seen)
     assert first == [None] and again == ["duplicate of another synthetic row"]
+
+
+def test_orders_between_columns_are_learned_and_kept(superstore_csv: Path) -> None:
+    real = pd.read_csv(superstore_csv)
+    plans = [ColumnPlan(n, "numeric", "float") for n in ("Sales", "Quantity", "Discount", "Profit")]
+    validators = Validators(plans, real)
+    assert validators.orders == [("Profit", "Sales")]  # never above; the rest are unordered
+    rows = pd.DataFrame(
+        {"Sales": [100.0, 20.0], "Quantity": [2, 2], "Discount": [0.0, 0.0], "Profit": [10.0, 30.0]}
+    )
+    assert validators.check(rows) == [None, "Profit above Sales, as in no real row"]
