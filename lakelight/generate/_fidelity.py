@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
-from scipy.stats.contingency import association
 
 from lakelight.guard._dcr import MISSING, category_text
 
@@ -121,17 +120,29 @@ def _codes(
 def _contingency(
     a: tuple[np.ndarray, np.ndarray, int], b: tuple[np.ndarray, np.ndarray, int]
 ) -> tuple[float, float | None]:
-    """ContingencySimilarity, and Cramér's V of the real two-way table (None if degenerate)."""
-    size = a[2] * b[2]
-    counts = np.bincount(a[0] * b[2] + b[0], minlength=size)
-    real = counts / len(a[0])
-    synthetic = np.bincount(a[1] * b[2] + b[1], minlength=size) / len(a[1])
-    table = counts.reshape(a[2], b[2])
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    """ContingencySimilarity, and Cramér's V of the real two-way table (None if degenerate).
+    Both are computed over the cells that occur, so many-valued columns (titles, dates) cost
+    what their rows cost, not the product of their value counts."""
+    width = np.int64(b[2])
+    real_keys, real_counts = np.unique(a[0].astype(np.int64) * width + b[0], return_counts=True)
+    syn_keys, syn_counts = np.unique(a[1].astype(np.int64) * width + b[1], return_counts=True)
+    cells = np.union1d(real_keys, syn_keys)
+    p = np.zeros(len(cells))
+    q = np.zeros(len(cells))
+    p[np.searchsorted(cells, real_keys)] = real_counts / len(a[0])
+    q[np.searchsorted(cells, syn_keys)] = syn_counts / len(a[1])
+    similarity = 1.0 - 0.5 * float(np.abs(p - q).sum())
+    rows, cols = real_keys // width, real_keys % width
+    row_totals = np.bincount(a[0], minlength=a[2])
+    col_totals = np.bincount(b[0], minlength=b[2])
+    k = min(int((row_totals > 0).sum()), int((col_totals > 0).sum()))
     cramer = None
-    if min(table.shape) >= 2:
-        cramer = float(association(table, method="cramer"))
-    return 1.0 - 0.5 * float(np.abs(real - synthetic).sum()), cramer
+    if k >= 2:
+        n = len(a[0])
+        # chi² = n (Σ O² / (R C) − 1), summed over the occupied cells only
+        chi2 = n * (float((real_counts**2 / (row_totals[rows] * col_totals[cols])).sum()) - 1)
+        cramer = float(np.sqrt(max(chi2, 0.0) / (n * (k - 1))))
+    return similarity, cramer
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:

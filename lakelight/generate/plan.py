@@ -8,7 +8,7 @@ values across the table and its PII flag, as Gretel's planner does.
     derived      a category another one determines (City → State): looked up from the
                  examples' pairs, so the combination is real
     identifier   order numbers, SKUs, codes without spaces: new values in the real format
-    text         free text: the LLM, few-shot
+    text         free text, and near-unique names (titles): the LLM, few-shot
     constant     one value in every example (or fixed by an = condition)
     empty        no value in any example
 """
@@ -34,7 +34,9 @@ Kind = Literal[
 _CODE_NAME = re.compile(r"(zip|postal|post_?code|code|phone|fax|_id$|^id$|id$|number$|_no$)", re.I)
 _ID_LIKE = re.compile(r"^[\w.:/#-]+$")
 TEXT_MIN_WORDS = 4.0  # mean words per value above which a varied string column is free text
+NAMES_SHARE = 0.9  # a string column this nearly unique holds names of things, made new
 DERIVED_PURITY = 0.97  # share of rows whose value the determining column's value predicts
+MIN_REPEATED_PARENTS = 5  # parent values seen twice or more needed to judge a dependency
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +98,13 @@ def plan_columns(
                 plans[col.name] = ColumnPlan(
                     col.name, "text", col.type, why=f"{words:.1f} words per value"
                 )
-            elif texts.str.match(_ID_LIKE).mean() > 0.9 and texts.str.contains(r"\d").mean() > 0.5:
+            elif _codes(texts):
                 plans[col.name] = ColumnPlan(
                     col.name, "identifier", col.type, why=f"{share:.0%} distinct codes"
+                )
+            elif share >= NAMES_SHARE:  # titles, names of things: new ones, not real ones
+                plans[col.name] = ColumnPlan(
+                    col.name, "text", col.type, why=f"{share:.0%} distinct names"
                 )
             else:
                 plans[col.name] = ColumnPlan(col.name, "categorical", col.type)
@@ -108,11 +114,22 @@ def plan_columns(
     return [plans[c.name] for c in table.columns if c.name in plans]
 
 
+def _codes(texts: pd.Series) -> bool:
+    """Order numbers, SKUs, postal codes: short values of a token or three, mostly holding
+    digits, nearly all without other punctuation than - . : / #."""
+    short = texts.str.split().str.len().le(3).mean() > 0.9 and texts.str.len().mean() <= 24
+    return bool(
+        short
+        and texts.str.replace(" ", "", regex=False).str.match(_ID_LIKE).mean() > 0.9
+        and texts.str.contains(r"\d").mean() > 0.5
+    )
+
+
 def _mark_derived(plans: dict[str, ColumnPlan], sample: pd.DataFrame) -> None:
     """A categorical column is derived when a more varied categorical column (a root) almost
     always predicts its value: postal code → city → state, product → category."""
     cats = [p.name for p in plans.values() if p.kind == "categorical"]
-    if len(sample) < 20 or len(cats) < 2:
+    if len(sample) < 10 or len(cats) < 2:
         return
     as_text = {c: labels(sample[c]) for c in cats}
     cardinality = {c: as_text[c].nunique() for c in cats}
@@ -142,7 +159,9 @@ def _purity(parent: pd.Series, child: pd.Series) -> float:
     rows repeat a parent value to tell."""
     pairs = pd.DataFrame({"p": parent.to_numpy(), "c": child.to_numpy()})
     repeated = pairs[pairs["p"].map(pairs["p"].value_counts()) >= 2]
-    if len(repeated) < max(20, 0.1 * len(pairs)):
+    # a few repeated parent values already tell: by chance each would have one child value
+    # with odds of about 1 in the child's value count
+    if repeated["p"].nunique() < MIN_REPEATED_PARENTS or len(repeated) < 0.05 * len(pairs):
         return 0.0
     top = repeated.groupby(["p", "c"]).size().groupby(level=0).max().sum()
     return float(top) / len(repeated)

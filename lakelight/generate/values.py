@@ -116,35 +116,35 @@ class DerivedLookup:
 
 
 class MarkovText:
-    """Word-level order-2 Markov chain over example texts: new text in the examples' words,
-    used for free text when no LLM is available (or past its budget)."""
+    """Order-2 Markov chain over example texts, used for free text when no LLM is available
+    (or past its budget): over words for sentences, over characters for names of a word or
+    two ("Audioslave" and "Soundgarden" give "Audiogarden"), so new values can be made."""
 
-    def __init__(self, texts: Iterable[object], rng: np.random.Generator, *, max_words: int = 80):
-        self.rng, self.max_words = rng, max_words
+    def __init__(self, texts: Iterable[object], rng: np.random.Generator, *, max_units: int = 80):
+        self.rng = rng
+        values = [str(t) for t in texts if str(t).split()]
+        words = [len(v.split()) for v in values]
+        self.by_char = bool(values) and float(np.mean(words)) < 2
         self.chain: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.lengths: list[int] = []
-        for text in texts:
-            words = str(text).split()
-            if not words:
-                continue
-            self.lengths.append(len(words))
-            padded = ["", "", *words, ""]
+        for value in values:
+            units = list(value) if self.by_char else value.split()
+            self.lengths.append(len(units))
+            padded = ["", "", *units, ""]
             for a, b, c in zip(padded, padded[1:], padded[2:], strict=False):
                 self.chain[(a, b)].append(c)
+        self.limit = min(max_units * (4 if self.by_char else 1), 2 * max(self.lengths, default=0))
 
     def make(self) -> str:
-        if not self.lengths:
-            return ""
-        limit = min(self.max_words, 2 * max(self.lengths))
         state: tuple[str, str] = ("", "")
-        words: list[str] = []
-        while len(words) < limit:
+        units: list[str] = []
+        while len(units) < self.limit:
             options = self.chain.get(state)
             if not options:
                 break
-            word = options[int(self.rng.integers(len(options)))]
-            if word == "":
+            unit = options[int(self.rng.integers(len(options)))]
+            if unit == "":
                 break
-            words.append(word)
-            state = (state[1], word)
-        return " ".join(words)
+            units.append(unit)
+            state = (state[1], unit)
+        return ("" if self.by_char else " ").join(units)

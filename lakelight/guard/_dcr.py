@@ -164,17 +164,22 @@ class RecordEncoder:
     def n_columns(self) -> int:
         return len(self.columns)
 
-    def encode(self, frame: pd.DataFrame) -> np.ndarray:
-        """float32 rows of width ``dim``; frame must hold every compared column."""
-        out = np.zeros((len(frame), self.dim), dtype=np.float32)
-        at = 0
-        for col in self.numeric:
+    def encode_numbers(self, frame: pd.DataFrame) -> np.ndarray:
+        """The numeric coordinates alone: float32 rows of width ``numeric_dims``."""
+        out = np.zeros((len(frame), self.numeric_dims), dtype=np.float32)
+        for j, col in enumerate(self.numeric):
             values = numeric_values(frame[col.name])
             t = (np.clip(values, col.low, col.low + col.span) - col.low) / col.span
             gone = np.isnan(t)
-            out[:, at] = np.where(gone, -0.25, t / 2)
-            out[:, at + 1] = np.where(gone, -0.25, (1 - t) / 2)
-            at += 2
+            out[:, 2 * j] = np.where(gone, -0.25, t / 2)
+            out[:, 2 * j + 1] = np.where(gone, -0.25, (1 - t) / 2)
+        return out
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """float32 rows of width ``dim``; frame must hold every compared column."""
+        out = np.zeros((len(frame), self.dim), dtype=np.float32)
+        at = self.numeric_dims
+        out[:, :at] = self.encode_numbers(frame)
         for cat in self.categorical:
             text = category_text(frame[cat.name])
             signed = np.fromiter(
@@ -204,7 +209,7 @@ class RecordEncoder:
         """An exact index over the rows of ``real``: FAISS L1 over the encoded rows, or, for
         wide categorical encodings, the numeric coordinates and category codes for numpy."""
         if self.coded:
-            numbers = self.encode(real)[:, : self.numeric_dims] if self.numeric else None
+            numbers = self.encode_numbers(real) if self.numeric else None
             return _CodedRows(numbers, self.codes(real))
         index = faiss.IndexFlat(self.dim, faiss.METRIC_L1)
         for start in range(0, len(real), self.chunk_rows):
@@ -231,7 +236,7 @@ def _coded_search(
     encoder: RecordEncoder, real: _CodedRows, frame: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
     """The L1 sums and nearest positions, with categories compared as integer codes."""
-    numbers = encoder.encode(frame)[:, : encoder.numeric_dims] if real.numbers is not None else None
+    numbers = encoder.encode_numbers(frame) if real.numbers is not None else None
     codes = encoder.codes(frame)
     step = max(1, _NUMPY_CELLS // max(len(real), 1))
     sums = np.empty(len(frame), dtype=float)

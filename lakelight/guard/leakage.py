@@ -161,7 +161,7 @@ class LeakageGuard:
 
     def _numbers(self, frame: pd.DataFrame) -> np.ndarray:
         assert self._encoder is not None
-        return self._encoder.encode(frame)[:, : 2 * len(self._encoder.numeric)]
+        return self._encoder.encode_numbers(frame)
 
     def screen(self, synthetic: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
         """Which synthetic rows ``check`` would block, and why, without the full search.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from lakelight.guard.columns import column_pii_types
@@ -15,6 +16,7 @@ from lakelight.guard.pii import PiiDetector
 from lakelight.index.catalog import TableInfo
 
 MIN_PII_CHARS = 4  # shorter real values ("Al", "NY") are too common to mean a leak
+SENTENCE_WORDS = 4  # mean words per value from which a text column holds sentences
 
 
 class _Planned(Protocol):
@@ -57,7 +59,14 @@ class PiiScreen:
         frame = frame[keep].reset_index(drop=True)
         for name in [p.name for p in plans if p.kind == "text" and p.name in frame]:
             texts = frame[name].fillna("").astype(str).tolist()
-            findings = self.detector.scan_many(texts, [name] * len(texts))
+            # The column itself was judged not PII, so values are scanned as free text, without
+            # the column name as context; in short names of things ("Bossa Nova", a title)
+            # NER's persons are mostly wrong, so only sentences have persons replaced.
+            sentences = np.mean([len(t.split()) for t in texts]) >= SENTENCE_WORDS
+            findings = [
+                [f for f in found if sentences or f.type != "PERSON"]
+                for found in self.detector.scan_many(texts)
+            ]
             frame[name] = [
                 self.fakes.anonymize(t, f) if f else t for t, f in zip(texts, findings, strict=True)
             ]
