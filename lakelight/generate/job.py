@@ -85,7 +85,7 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
         return None
     real, synthetic = _numbers_for_report(run)
     s = run.summary
-    validity = {"valid": s["generated"], "total": s["candidates"]}
+    validity = {"valid": s["valid"], "total": s["candidates"]}
     holdout = _for_report(run, run.holdout) if run.holdout is not None else None
     label = next((c for c in (*run.numeric, *run.categorical) if c == run.label), None)
     return quality_report(

@@ -166,7 +166,7 @@ class Synthesizer:
             seed=request.seed,
         )
 
-        accepted, candidates, rounds = 0, 0, 0
+        accepted, candidates, passed, rounds = 0, 0, 0, 0
         rejected: Counter[str] = Counter()
         blocked: Counter[str] = Counter()
         seen: set[int] = set()
@@ -182,6 +182,7 @@ class Synthesizer:
             reasons = validators.check(frame, seen)
             rejected.update(r for r in reasons if r)
             valid = frame[[r is None for r in reasons]].reset_index(drop=True)
+            passed += len(valid)
             valid, why = _guard(valid, leakage, screen, plans, reference)
             blocked.update(why)
             rate = max(len(valid) / max(len(frame), 1), 0.01)
@@ -204,6 +205,7 @@ class Synthesizer:
             "requested": request.n,
             "generated": accepted,
             "candidates": candidates,
+            "valid": passed,
             "rejected": {"total": sum(rejected.values()), "by_reason": dict(rejected)},
             "blocked": {"total": sum(blocked.values()), "by_reason": dict(blocked)},
             "examples": {"rows": len(examples), "chosen_by": how},
