@@ -155,7 +155,8 @@ class RowMaker:
         for name, ids in self.identifiers.items():
             out[name] = ids.make(n)
         for p in self.by_kind.get("pii", []):
-            out[p.name] = [self.fakes.fake(p.pii_type or "PERSON") for _ in range(n)]
+            kind = p.pii_type or "PERSON"
+            out[p.name] = [self.fakes.fake(kind, column=p.name) for _ in range(n)]
         for p in self.by_kind.get("empty", []):
             out[p.name] = [None] * n
         for name in self.markov:

@@ -10,6 +10,7 @@ mask     "*" for every character but the last four of cards, phones, IBANs and S
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 
 from faker import Faker
@@ -19,6 +20,8 @@ from lakelight.guard.finding import Finding, resolve_overlaps
 __all__ = ["OPERATORS", "Anonymizer"]
 
 OPERATORS = ("redact", "replace", "hash", "mask")
+_FIRST_NAME = re.compile(r"first|given|fore|vorname|prenom|nombre", re.I)
+_LAST_NAME = re.compile(r"last|sur|family|nachname|apellido", re.I)
 _HASH_CHARS = 16
 _KEEP_LAST = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "IBAN_CODE", "US_SSN"})
 _FAKERS: dict[str, Callable[[Faker], str]] = {
@@ -61,11 +64,17 @@ class Anonymizer:
             self._faker.seed_instance(seed)
         self._fakes: dict[tuple[str, str], str] = {}
 
-    def fake(self, type: str) -> str:
-        """A fresh Faker value of a PII type (used by synthesis)."""
+    def fake(self, type: str, *, column: str | None = None) -> str:
+        """A fresh Faker value of a PII type (used by synthesis); a person's column named
+        for a first or a last name gets just that part."""
         make = _FAKERS.get(type)
         if make is None:
             raise ValueError(f"No fake values for PII type {type!r}; known: {', '.join(_FAKERS)}")
+        if type == "PERSON" and column is not None:
+            if _FIRST_NAME.search(column):
+                return str(self._faker.first_name())
+            if _LAST_NAME.search(column):
+                return str(self._faker.last_name())
         return make(self._faker)
 
     def anonymize(self, text: str, findings: Sequence[Finding]) -> str:

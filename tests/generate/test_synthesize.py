@@ -87,6 +87,7 @@ def test_pii_columns_get_fakes_never_real_values(
         assert kinds[column]["kind"] == "pii", kinds[column]
         assert not set(rows[column].dropna()) & set(truth[column].dropna())
     assert rows["email"].str.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$").all()
+    assert rows["firstname"].str.split().str.len().eq(1).all()  # a first name, not a full one
     assert kinds["id"]["kind"] == "key"
     assert not set(rows["id"]) & set(truth["id"]) and rows["id"].is_unique
     # 59 customers are few, but the cities that repeat tell that a city has one country
