@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from lakelight.config import Settings, load_settings
-from lakelight.errors import LakelightError
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.embedder import Embedder, get_embedder
 from lakelight.index.indexes import Indexes
@@ -112,17 +111,11 @@ class Workspace:
         from lakelight.guard.synthetic import PiiScreen
         from lakelight.llm import get_backend
 
-        def backend() -> Any:
-            try:
-                return get_backend(self.settings)
-            except LakelightError:
-                return None  # free text falls back to the examples' own words
-
         return Synthesizer(
             self.settings,
             self.catalog,
             lambda: self.retriever,
-            backend,
+            lambda: get_backend(self.settings),
             lambda: PiiScreen(self.pii_detector),
         )
 

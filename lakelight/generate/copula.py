@@ -105,7 +105,6 @@ class GaussianCopula:
         self.columns = [*self.numeric, *self.categorical]
         self.rng = np.random.default_rng(seed)
         self.marginals: dict[str, _Numeric | _Categorical] = {}
-        self.null_shares: dict[str, float] = {}
         self.corr = np.eye(len(self.columns))
 
     def fit(self, frame: pd.DataFrame, *, integer: Sequence[str] = ()) -> GaussianCopula:
@@ -117,13 +116,12 @@ class GaussianCopula:
             if name in self.numeric:
                 values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
                 present = ~np.isnan(values)
-                self.null_shares[name] = 1 - present.mean()
                 real = np.sort(values[present]) if present.any() else np.array([np.nan])
                 marginal = _Numeric(
                     real,
                     discrete=len(np.unique(real)) <= DISCRETE_MAX_DISTINCT,
                     integer=name in integer,
-                    null_share=self.null_shares[name],
+                    null_share=float(1 - present.mean()),
                     decimals=decimals_of(real) if present.any() else None,
                 )
                 u = np.full(len(values), 0.5)

@@ -62,18 +62,13 @@ def _frame(table: TableInfo, rows: Sequence[Any]) -> pd.DataFrame:
 def rows_by_keys(catalog: Catalog, table: TableInfo, keys: Sequence[str]) -> pd.DataFrame:
     """Typed rows by key, in the order of ``keys``."""
     mat = table_for(table.sql_name, table.columns)
-    frames = []
+    rows: list[Any] = []
     with catalog.connect() as conn:
         for i in range(0, len(keys), _CHUNK):
             chunk = list(keys[i : i + _CHUNK])
-            result = conn.execute(sa.select(mat).where(mat.c[KEY_COLUMN].in_(chunk)))
-            frames.append(pd.DataFrame(result.mappings().all()))
-    if not frames or all(f.empty for f in frames):
-        return _frame(table, [])
-    frame = pd.concat(frames, ignore_index=True)
+            rows += conn.execute(sa.select(mat).where(mat.c[KEY_COLUMN].in_(chunk))).mappings()
     order = {k: n for n, k in enumerate(keys)}
-    frame = frame.sort_values(KEY_COLUMN, key=lambda s: s.map(order)).reset_index(drop=True)
-    return _frame(table, frame.to_dict("records"))
+    return _frame(table, sorted(rows, key=lambda r: order[r[KEY_COLUMN]]))
 
 
 def nearest_rows(

@@ -7,6 +7,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from lakelight.guard._dcr import category_text
+
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -36,18 +38,7 @@ def _holds_datetimes(values: pd.Series) -> bool:
 
 
 def labels(values: pd.Series) -> pd.Series:
-    """Values as text labels, every kind of missing value as one label (``astype(str)`` keeps
-    missing values missing under pandas' string dtype, and groupby would drop them)."""
-    return values.map(lambda v: MISSING if _missing(v) else str(v)).astype(object)
-
-
-MISSING = "\x00missing"
-
-
-def _missing(value: object) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and np.isnan(value))
-    )
+    """Values as comparable text labels, as the guard compares them (``category_text``):
+    every kind of missing value is one label, and 31603.0 is 31603. (``astype(str)`` keeps
+    missing values missing under pandas' string dtype, and groupby would drop them.)"""
+    return pd.Series(category_text(values), index=values.index, dtype=object)

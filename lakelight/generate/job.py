@@ -25,8 +25,7 @@ def generate(
     """Make ``request.n`` rows into ``out`` (.csv/.jsonl), ``stream`` (CSV) or, with
     ``keep_rows``, memory; add the quality report to the summary and, with ``report``, write
     it as a self-contained HTML page. Returns the run and the kept row chunks."""
-    if out is not None:
-        RowWriter(out).close(ok=False)  # refuse a bad output name before any work
+    # opened first, so a bad output name is refused before any work
     writer = RowWriter(out) if out is not None else RowWriter(stream=stream) if stream else None
     kept: list[pd.DataFrame] = []
 

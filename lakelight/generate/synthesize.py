@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lakelight.config import Settings
-from lakelight.errors import SynthesisError
+from lakelight.errors import LakelightError, SynthesisError
 from lakelight.generate.conditions import Condition, parse_conditions
 from lakelight.generate.examples import load_rows, nearest_rows
 from lakelight.generate.frames import numbers
@@ -27,7 +27,7 @@ from lakelight.generate.makers import RowMaker
 from lakelight.generate.plan import ColumnPlan, plan_columns
 from lakelight.generate.validate import Validators
 from lakelight.guard.leakage import LeakageGuard
-from lakelight.guard.synthetic import PiiScreen
+from lakelight.guard.synthetic import PiiScreen, real_pii_values
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.retriever import Retriever
 from lakelight.llm import ChatBackend
@@ -86,6 +86,14 @@ class Synthesizer:
         self.settings, self.catalog = settings, catalog
         self._retriever, self._backend, self._screen = retriever, backend, screen
 
+    def _usable_backend(self) -> ChatBackend | None:
+        """The configured model, or None when there is none or it cannot load: free text then
+        comes from the examples' own words."""
+        try:
+            return self._backend()
+        except LakelightError:
+            return None
+
     def resolve_table(self, name: str) -> TableInfo:
         tables = self.catalog.list_tables()
         if not tables:
@@ -140,7 +148,7 @@ class Synthesizer:
                 f"only {len(examples)} real row(s) match; the table's model conditioned on "
                 f"{', '.join(map(str, conditions)) or 'the request'} makes the rest"
             )
-        backend = self._backend() if _needs_llm(plans, request.mode) else None
+        backend = self._usable_backend() if _needs_llm(plans, request.mode) else None
         if request.mode == "llm" and backend is None:
             raise SynthesisError("--mode llm needs an LLM: set LAKELIGHT_LLM_BACKEND")
         maker = RowMaker(
@@ -166,6 +174,8 @@ class Synthesizer:
             seed=request.seed,
         )
 
+        real_pii = real_pii_values(reference, [p.name for p in plans if p.kind == "pii"])
+        texts = [p.name for p in plans if p.kind == "text"]
         accepted, candidates, passed, rounds = 0, 0, 0, 0
         rejected: Counter[str] = Counter()
         blocked: Counter[str] = Counter()
@@ -183,7 +193,7 @@ class Synthesizer:
             rejected.update(r for r in reasons if r)
             valid = frame[[r is None for r in reasons]].reset_index(drop=True)
             passed += len(valid)
-            valid, why = _guard(valid, leakage, screen, plans, reference)
+            valid, why = _guard(valid, leakage, screen, numeric, texts, real_pii)
             blocked.update(why)
             rate = max(len(valid) / max(len(frame), 1), 0.01)
             take = valid.iloc[:left]
@@ -282,23 +292,18 @@ def _guard(
     frame: pd.DataFrame,
     leakage: LeakageGuard,
     screen: PiiScreen,
-    plans: list[ColumnPlan],
-    reference: pd.DataFrame,
+    numeric: list[str],
+    texts: list[str],
+    real_pii: set[str],
 ) -> tuple[pd.DataFrame, list[str]]:
     """Drop near-copies of real rows and rows that carry a real PII value; remove PII the
     generators wrote into free text."""
     if frame.empty:
         return frame, []
-    reasons: list[str] = []
-    blocked, leaks = leakage.screen(
-        _as_numbers(frame, [p.name for p in plans if p.kind == "numeric"])
-    )
-    keep = ~blocked
-    reasons += [_reason_kind(r) for r in leaks if r]
-    frame = frame[keep].reset_index(drop=True)
-    frame, why = screen.clean_synthetic(frame, plans, reference)
-    reasons += why
-    return frame, reasons
+    blocked, leaks = leakage.screen(_as_numbers(frame, numeric))
+    reasons = [_reason_kind(r) for r in leaks if r]
+    frame, why = screen.clean_synthetic(frame[~blocked].reset_index(drop=True), texts, real_pii)
+    return frame, reasons + why
 
 
 def _reason_kind(reason: str) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from lakelight.generate.conditions import Condition
-from lakelight.generate.frames import numbers
+from lakelight.generate.frames import labels, numbers
 from lakelight.generate.plan import ColumnPlan
 
 EMAIL = re.compile(r"^[\w.+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -31,7 +31,7 @@ class Validators:
     ):
         self.plans, self.conditions = list(plans), list(conditions)
         self.domains = {
-            p.name: set(_as_text(reference[p.name].dropna()))
+            p.name: set(labels(reference[p.name].dropna()))
             for p in plans
             if p.kind in _DOMAIN_KINDS
         }
@@ -60,7 +60,7 @@ class Validators:
         ]
         self.numeric = [p.name for p in plans if p.kind == "numeric"]
         for name in self.numeric:
-            values = _numbers(reference[name])
+            values = numbers(reference[name])
             if values.notna().any():
                 self.ranges[name] = (float(values.min()), float(values.max()))
         self.orders = _orders(reference, self.numeric)
@@ -71,7 +71,7 @@ class Validators:
         numbers is more extreme than any real row's (a tiny balance with a huge debt ratio),
         not just values out of range. The limit is the largest distance of a real row, so
         heavy tails and discrete columns do not turn ordinary rows into outliers."""
-        self.sorted = {n: np.sort(_numbers(reference[n]).dropna().to_numpy()) for n in self.numeric}
+        self.sorted = {n: np.sort(numbers(reference[n]).dropna().to_numpy()) for n in self.numeric}
         self.outlier_cols = [n for n in self.numeric if len(np.unique(self.sorted[n])) > 2]
         self.inverse = None
         if len(self.outlier_cols) < 2 or len(reference) < 10 * len(self.outlier_cols):
@@ -88,7 +88,7 @@ class Validators:
         cols = []
         for name in self.outlier_cols:
             real = self.sorted[name]
-            values = _numbers(frame[name]).to_numpy(dtype=float)
+            values = numbers(frame[name]).to_numpy(dtype=float)
             mid = (
                 np.searchsorted(real, values, "left") + np.searchsorted(real, values, "right")
             ) / 2
@@ -114,17 +114,17 @@ class Validators:
             bad = pd.to_datetime(values, errors="coerce", format="mixed").isna()
             reject(frame.index.isin(values[bad].index), f"{name}: not a date")
         for name in self.integers:
-            values = _numbers(frame[name])
+            values = numbers(frame[name])
             reject(values.notna() & (values.round() != values), f"{name}: not an integer")
         for name, (lo, hi) in self.ranges.items():
-            values = _numbers(frame[name])
+            values = numbers(frame[name])
             reject((values < lo) | (values > hi), f"{name}: outside the real range")
         for low, high in self.orders:
-            a, b = _numbers(frame[low]), _numbers(frame[high])
+            a, b = numbers(frame[low]), numbers(frame[high])
             reject(a > b, f"{low} above {high}, as in no real row")
         for name, domain in self.domains.items():
             values = frame[name]
-            reject(values.notna() & ~_as_text(values).isin(domain), f"{name}: value never seen")
+            reject(values.notna() & ~labels(values).isin(domain), f"{name}: value never seen")
         for name, texts in self.real_texts.items():
             reject(frame[name].astype(str).isin(texts), f"{name}: copies a real text")
         for name in self.emails:
@@ -151,22 +151,8 @@ class Validators:
         return reasons
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Values as text for domain checks; 31603.0 (an integer a missing value made a float)
-    and 31603 are the same value."""
-    return values.map(
-        lambda v: (
-            str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
-        )
-    )
-
-
 def _mahalanobis(z: np.ndarray, inverse: np.ndarray) -> np.ndarray:
     return np.einsum("ij,jk,ik->i", z, inverse, z)
-
-
-def _numbers(values: pd.Series) -> pd.Series:
-    return numbers(values)
 
 
 def _orders(reference: pd.DataFrame, numeric: Sequence[str]) -> list[tuple[str, str]]:
@@ -175,7 +161,7 @@ def _orders(reference: pd.DataFrame, numeric: Sequence[str]) -> list[tuple[str, 
     only when the order is a relation between the columns and not just their ranges: with
     the pairing shuffled, at least 5% of rows would break it."""
     rng = np.random.default_rng(0)
-    values = {n: _numbers(reference[n]).to_numpy(dtype=float) for n in numeric}
+    values = {n: numbers(reference[n]).to_numpy(dtype=float) for n in numeric}
     pairs = []
     for a in numeric:
         for b in numeric:

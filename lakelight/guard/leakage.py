@@ -114,8 +114,14 @@ class LeakageGuard:
         self._keys = np.unique(row_keys(real, numeric, categorical))
         self._numeric, self._categorical = list(numeric), list(categorical)
         # for screen(): real rows grouped by their categorical cells, with their number part
-        self._real_groups = self._groups(real)
-        self._real_numbers = self._numbers(real)
+        groups = self._groups(real)
+        self._real_groups = np.unique(groups)
+        numbers = self._numbers(real)
+        # group key -> numeric coordinates of its real rows, built once for every screen()
+        self._real_by_group = {
+            key: numbers[rows.to_numpy()]
+            for key, rows in pd.Series(np.arange(len(groups))).groupby(groups)
+        }
         n_columns = self._encoder.n_columns
 
         n = len(real)
@@ -191,10 +197,9 @@ class LeakageGuard:
             return blocked, reasons
         numbers = self._numbers(synthetic.iloc[candidates])
         by_group = pd.Series(np.arange(len(candidates))).groupby(groups[candidates])
-        real_by_group = pd.Series(np.arange(len(self._real_groups))).groupby(self._real_groups)
         for key, positions in by_group:
             part = positions.to_numpy()
-            real = self._real_numbers[real_by_group.get_group(key).to_numpy()]
+            real = self._real_by_group[key]
             for j, total in zip(part, _nearest_l1(numbers[part], real), strict=True):
                 dcr = float(total) / n_columns
                 if dcr < self.threshold:

@@ -5,7 +5,6 @@ real PII value is blocked, and PII that a text generator wrote is replaced by fa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,13 +16,6 @@ from lakelight.index.catalog import TableInfo
 
 MIN_PII_CHARS = 4  # shorter real values ("Al", "NY") are too common to mean a leak
 SENTENCE_WORDS = 4  # mean words per value from which a text column holds sentences
-
-
-class _Planned(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
 
 
 class PiiScreen:
@@ -41,14 +33,12 @@ class PiiScreen:
         return column_pii_types(columns, self.detector)
 
     def clean_synthetic(
-        self, frame: pd.DataFrame, plans: Sequence[_Planned], reference: pd.DataFrame
+        self, frame: pd.DataFrame, text_columns: Sequence[str], real: set[str]
     ) -> tuple[pd.DataFrame, list[str]]:
-        """Rows without real PII values, with detected PII in free text replaced; and the
-        reason for each blocked row."""
+        """Rows without any of the ``real`` PII values (see ``real_pii_values``), with PII
+        detected in ``text_columns`` replaced; and the reason for each blocked row."""
         if frame.empty:
             return frame, []
-        pii_cols = [p.name for p in plans if p.kind == "pii" and p.name in reference]
-        real = _real_values(reference, pii_cols)
         reasons: list[str] = []
         keep = pd.Series(True, index=frame.index)
         if real:
@@ -57,7 +47,7 @@ class PiiScreen:
                 keep &= ~hit
             reasons += ["carries a real PII value"] * int((~keep).sum())
         frame = frame[keep].reset_index(drop=True)
-        for name in [p.name for p in plans if p.kind == "text" and p.name in frame]:
+        for name in [c for c in text_columns if c in frame]:
             texts = frame[name].fillna("").astype(str).tolist()
             # The column itself was judged not PII, so values are scanned as free text, without
             # the column name as context; in short names of things ("Bossa Nova", a title)
@@ -73,7 +63,8 @@ class PiiScreen:
         return frame, reasons
 
 
-def _real_values(reference: pd.DataFrame, columns: Sequence[str]) -> set[str]:
+def real_pii_values(reference: pd.DataFrame, columns: Sequence[str]) -> set[str]:
+    """The real values of a table's PII columns that a synthetic row must never carry."""
     values: set[str] = set()
     for name in columns:
         values |= {v for v in reference[name].dropna().astype(str) if len(v) >= MIN_PII_CHARS}

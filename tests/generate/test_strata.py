@@ -23,17 +23,20 @@ def test_telling_few_valued_columns_are_chosen(default: pd.DataFrame) -> None:
     assert "coin" not in choose_strata(noise, ["balance", "income"], ["coin"])
 
 
-def test_stratified_copula_keeps_the_minority_class_distribution(default: pd.DataFrame) -> None:
-    frame = default
-    rng = np.random.default_rng(0)
-    strata = StratifiedCopula(
+def by_default_and_student(frame: pd.DataFrame, seed: int) -> StratifiedCopula:
+    return StratifiedCopula(
         frame,
         ["balance", "income"],
         ["default", "student"],
         ["default", "student"],
         integer=[],
-        rng=rng,
+        rng=np.random.default_rng(seed),
     )
+
+
+def test_stratified_copula_keeps_the_minority_class_distribution(default: pd.DataFrame) -> None:
+    frame = default
+    strata = by_default_and_student(frame, seed=0)
     plain = GaussianCopula(["balance", "income"], ["default", "student"], seed=0).fit(frame)
     real = frame.groupby("default")["balance"].median()
     made = strata.sample(20_000).groupby("default")["balance"].median()
@@ -47,14 +50,7 @@ def test_stratified_copula_keeps_the_minority_class_distribution(default: pd.Dat
 def test_missing_values_are_a_stratum_of_their_own(default: pd.DataFrame) -> None:
     frame = default.copy()
     frame["student"] = frame["student"].astype("str").where(frame.index % 9 != 0)  # NaN
-    strata = StratifiedCopula(
-        frame,
-        ["balance", "income"],
-        ["default", "student"],
-        ["default", "student"],
-        integer=[],
-        rng=np.random.default_rng(1),
-    )
+    strata = by_default_and_student(frame, seed=1)
     made = strata.sample(9_000)
     assert abs(made["student"].isna().mean() - frame["student"].isna().mean()) < 0.02
     assert set(made["student"].dropna()) == {"Yes", "No"}
