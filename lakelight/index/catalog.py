@@ -44,6 +44,7 @@ tables = sa.Table(
     sa.Column("columns", sa.JSON, nullable=False),
     sa.Column("foreign_keys", sa.JSON),
     sa.Column("profile", sa.JSON),
+    sa.Column("naming", sa.JSON),  # lakelight.naming.table_naming: the words of its names
     sa.Column("row_count", sa.Integer, nullable=False, default=0),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("source_id", "name"),
@@ -103,6 +104,7 @@ class TableInfo:
     profile: dict[str, Any] | None
     row_count: int
     foreign_keys: list[ForeignKey]
+    naming: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class Catalog:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
             raise CatalogError(
                 f"Cannot open the catalog at {_safe(url)}: {first_line(exc)}"
@@ -248,6 +251,7 @@ class Catalog:
             profile=row.profile,
             row_count=row.row_count,
             foreign_keys=[ForeignKey(*f) for f in row.foreign_keys or []],
+            naming=row.naming,
         )
 
     def table_info(self, table_id: int) -> TableInfo:
@@ -358,13 +362,18 @@ class Catalog:
             if batch:
                 conn.execute(mat.insert(), typed_rows(batch, table.columns))
 
-    def set_profile(self, table_id: int, profile: dict[str, Any], row_count: int) -> None:
+    def set_profile(
+        self,
+        table_id: int,
+        profile: dict[str, Any],
+        row_count: int,
+        naming: dict[str, Any] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"profile": profile, "row_count": row_count, "updated_at": _now()}
+        if naming is not None:
+            values["naming"] = naming
         with self.begin() as conn:
-            conn.execute(
-                tables.update()
-                .where(tables.c.id == table_id)
-                .values(profile=profile, row_count=row_count, updated_at=_now())
-            )
+            conn.execute(tables.update().where(tables.c.id == table_id).values(**values))
 
     def all_vids(self) -> set[int]:
         with self.connect() as conn:
@@ -460,6 +469,21 @@ class Catalog:
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to the catalog's own tables after a workspace was made: added in place,
+    empty, so an older workspace keeps working and fills them on its next ingest."""
+    inspector = sa.inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(
+                        sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -16,6 +16,7 @@ from lakelight.errors import LakelightError
 from lakelight.index.catalog import Catalog
 from lakelight.index.indexes import Indexes
 from lakelight.index.profile import profile_table
+from lakelight.naming import table_naming
 from lakelight.records import Record, Rejected, TableStream
 
 MAX_REJECTS_KEPT = 100
@@ -174,5 +175,6 @@ def _ingest_table(
     report.comments_skipped = int(getattr(stream, "comments_skipped", 0))
     with catalog.connect() as conn:
         profile, rows = profile_table(conn, table.sql_name, table.columns)
-    catalog.set_profile(table.id, profile, rows)
+    naming = table_naming(table.name, [c.name for c in table.columns])
+    catalog.set_profile(table.id, profile, rows, naming)
     return report

@@ -1,0 +1,190 @@
+"""Words of table and column names, for people: ``c_acctbal`` → "account balance",
+``InvoiceDate`` → "invoice date", ``l_linenumber`` → "line number".
+
+Names are split at separators, case changes and digits; a prefix that every column of a table
+shares (``c_``, ``l_``) is stripped; run-together lowercase words are segmented with word
+frequencies (wordsegment, loaded on first need); common abbreviations are expanded. Pure
+functions with no I/O beyond that one lazy load: any layer may use them."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+
+__all__ = [
+    "ABBREVIATIONS",
+    "column_words",
+    "name_parts",
+    "segment",
+    "shared_prefix",
+    "table_naming",
+    "table_words",
+]
+
+_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", re.UNICODE)
+_SEPARATED = re.compile(r"[^A-Za-z0-9]+")
+
+# Abbreviations common in company schemas (ERP, warehouse, logs). A word is expanded only when
+# it stands alone after splitting, so "amt" → "amount" but "amtrak" stays.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "acct": ("account",),
+    "acc": ("account",),
+    "addr": ("address",),
+    "amt": ("amount",),
+    "avail": ("available",),
+    "avg": ("average",),
+    "bal": ("balance",),
+    "cat": ("category",),
+    "cnt": ("count",),
+    "comm": ("commission",),
+    "cust": ("customer",),
+    "ctry": ("country",),
+    "cty": ("city",),
+    "curr": ("currency",),
+    "dept": ("department",),
+    "desc": ("description",),
+    "descr": ("description",),
+    "dob": ("date", "of", "birth"),
+    "dt": ("date",),
+    "emp": ("employee",),
+    "ext": ("extended",),
+    "fname": ("first", "name"),
+    "lname": ("last", "name"),
+    "inv": ("invoice",),
+    "instr": ("instructions",),
+    "instruct": ("instructions",),
+    "lang": ("language",),
+    "lg": ("league",),
+    "loc": ("location",),
+    "mfgr": ("manufacturer",),
+    "mfr": ("manufacturer",),
+    "mgr": ("manager",),
+    "mkt": ("market",),
+    "msg": ("message",),
+    "nbr": ("number",),
+    "no": ("number",),
+    "nr": ("number",),
+    "num": ("number",),
+    "ord": ("order",),
+    "org": ("organization",),
+    "pct": ("percent",),
+    "ph": ("phone",),
+    "pos": ("position",),
+    "prc": ("price",),
+    "prod": ("product",),
+    "pwd": ("password",),
+    "qty": ("quantity",),
+    "ref": ("reference",),
+    "req": ("request",),
+    "resp": ("response",),
+    "seg": ("segment",),
+    "src": ("source",),
+    "dst": ("destination",),
+    "stat": ("status",),
+    "std": ("standard",),
+    "supp": ("supplier",),
+    "sup": ("supplier",),
+    "tel": ("telephone",),
+    "tot": ("total",),
+    "ts": ("timestamp",),
+    "txn": ("transaction",),
+    "usr": ("user",),
+    "wt": ("weight",),
+    "yr": ("year",),
+}
+
+# Run-together words end in these more often than the segmenter guesses ("playerid").
+_SUFFIXES = ("id", "key", "code", "date", "name", "num", "no", "nbr")
+_MIN_SEGMENT = 6  # shorter lowercase words are taken as they are
+
+_lock = threading.Lock()
+_loaded = False
+
+
+def _words_model() -> object:
+    global _loaded
+    import wordsegment
+
+    if not _loaded:
+        with _lock:
+            if not _loaded:
+                wordsegment.load()
+                _loaded = True
+    return wordsegment
+
+
+@lru_cache(maxsize=20_000)
+def segment(word: str) -> tuple[str, ...]:
+    """A run-together lowercase word as its words: "acctbal" → ("acct", "bal")."""
+    if len(word) < _MIN_SEGMENT or not word.isalpha() or word in ABBREVIATIONS:
+        return (word,)
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return (*segment(word[: -len(suffix)]), suffix)
+    model = _words_model()
+    parts = tuple(model.segment(word))  # type: ignore[attr-defined]
+    return parts if all(len(p) >= 2 for p in parts) else (word,)
+
+
+def name_parts(name: str) -> list[str]:
+    """Lowercase parts split at separators, case changes and digits: "InvoiceLineID" →
+    ["invoice", "line", "id"], "x_acctbal" → ["x", "acctbal"]."""
+    out: list[str] = []
+    for chunk in _SEPARATED.split(name):
+        out += [p.lower() for p in _PARTS.findall(chunk)] or ([chunk.lower()] if chunk else [])
+    return out
+
+
+def shared_prefix(columns: Sequence[str]) -> str:
+    """A short prefix every column of a table starts with ("c_" of c_name, c_acctbal): it names
+    the table, not the column. Needs two or more columns; at most four characters before a
+    separator."""
+    if len(columns) < 2:
+        return ""
+    first = columns[0]
+    match = re.match(r"^([A-Za-z]{1,4}[_.-])", first)
+    if match is None:
+        return ""
+    prefix = match.group(1)
+    if all(c.startswith(prefix) and len(c) > len(prefix) for c in columns):
+        return prefix
+    return ""
+
+
+def _expand(parts: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        pieces = segment(part) if part.isalpha() else (part,)
+        for piece in pieces:
+            out += ABBREVIATIONS.get(piece, (piece,))
+    return out
+
+
+@lru_cache(maxsize=20_000)
+def column_words(name: str, prefix: str = "") -> tuple[str, ...]:
+    """The words a column name means: ``column_words("c_acctbal", "c_")`` → ("account",
+    "balance"); "ShipMode" → ("ship", "mode")."""
+    stem = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+    return tuple(_expand(name_parts(stem)))
+
+
+@lru_cache(maxsize=5_000)
+def table_words(name: str) -> tuple[str, ...]:
+    """The words of a table name: "lineitem" → ("line", "item"), "InvoiceLine" → ("invoice",
+    "line"); a file extension or schema qualifier is dropped."""
+    base = re.sub(r"\.(csv|tsv|json|jsonl|parquet|log|txt|gz)$", "", name, flags=re.I)
+    base = base.rsplit(".", 1)[-1]
+    return tuple(_expand(name_parts(base)))
+
+
+def table_naming(table: str, columns: Sequence[str]) -> dict[str, object]:
+    """What the catalog stores of a table's names, so questions need no segmenter at run time:
+    ``{"table": [...], "prefix": "c_", "columns": {name: [...]}}``."""
+    prefix = shared_prefix(columns)
+    return {
+        "table": list(table_words(table)),
+        "prefix": prefix,
+        "columns": {c: list(column_words(c, prefix)) for c in columns},
+    }
