@@ -8,6 +8,7 @@ functions with no I/O beyond that one lazy load: any layer may use them."""
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -97,7 +98,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 
 # Run-together words end in these more often than the segmenter guesses ("playerid").
 _SUFFIXES = ("id", "key", "code", "date", "name", "num", "no", "nbr")
-_MIN_SEGMENT = 6  # shorter lowercase words are taken as they are
+_MIN_SEGMENT = 5  # shorter lowercase words are taken as they are
 
 _lock = threading.Lock()
 _loaded = False
@@ -117,15 +118,47 @@ def _words_model() -> object:
 
 @lru_cache(maxsize=20_000)
 def segment(word: str) -> tuple[str, ...]:
-    """A run-together lowercase word as its words: "acctbal" → ("acct", "bal")."""
+    """A run-together lowercase word as its words: "acctbal" → ("acct", "bal"), "totamt" →
+    ("tot", "amt"). The segmenter's answer is kept when every piece is a known word; else the
+    split into known words and abbreviations that is most probable."""
     if len(word) < _MIN_SEGMENT or not word.isalpha() or word in ABBREVIATIONS:
         return (word,)
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return (*segment(word[: -len(suffix)]), suffix)
     model = _words_model()
+    unigrams: dict[str, float] = model.UNIGRAMS  # type: ignore[attr-defined]
     parts = tuple(model.segment(word))  # type: ignore[attr-defined]
-    return parts if all(len(p) >= 2 for p in parts) else (word,)
+    if all(p in ABBREVIATIONS or (len(p) >= 3 and unigrams.get(p, 0) >= _KNOWN) for p in parts):
+        return parts
+    return _split_known(word, unigrams) or (word,)
+
+
+_KNOWN = 1e5  # corpus count of a word the segmenter's answer may use
+_ABBREVIATION_COUNT = 1e6  # abbreviations count as words this common
+
+
+def _split_known(word: str, unigrams: dict[str, float]) -> tuple[str, ...] | None:
+    """Viterbi over pieces that are known words (two letters or more) or abbreviations."""
+    total = 1e12
+    best: list[tuple[float, tuple[str, ...]] | None] = [None] * (len(word) + 1)
+    best[0] = (0.0, ())
+    for end in range(2, len(word) + 1):
+        for start in range(max(0, end - 20), end - 1):
+            before = best[start]
+            piece = word[start:end]
+            count = unigrams.get(piece, 0)
+            if piece in ABBREVIATIONS:
+                count = max(count, _ABBREVIATION_COUNT)
+            elif count < _KNOWN or len(piece) < 3:
+                continue
+            if before is None:
+                continue
+            score = before[0] + math.log10(count / total)
+            if best[end] is None or score > best[end][0]:  # type: ignore[index]
+                best[end] = (score, (*before[1], piece))
+    found = best[len(word)]
+    return found[1] if found is not None and len(found[1]) > 1 else None
 
 
 def name_parts(name: str) -> list[str]:

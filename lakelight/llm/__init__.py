@@ -13,6 +13,7 @@ from lakelight.llm.disabled import DisabledBackend
 from lakelight.llm.prompts import DATA_RULES, SYSTEM_PROMPT, format_rows
 from lakelight.llm.registry import (
     BackendFactory,
+    canonical_name,
     clear_cache,
     get_backend,
     known_backends,
@@ -34,6 +35,7 @@ __all__ = [
     "LocalBackend",
     "OpenAICompatBackend",
     "Role",
+    "canonical_name",
     "clear_cache",
     "format_rows",
     "get_backend",

@@ -14,6 +14,7 @@ from lakelight.llm.base import ChatBackend
 
 __all__ = [
     "BackendFactory",
+    "canonical_name",
     "clear_cache",
     "get_backend",
     "known_backends",
@@ -57,6 +58,13 @@ def unregister(name: str) -> None:
             del _aliases[alias]
         for cached in [k for k in _cache if k[0] == key]:
             del _cache[cached]
+
+
+def canonical_name(name: str) -> str:
+    """The registered name an alias stands for ("smollm2" → "local"); unknown names as given."""
+    key = _key(name)
+    with _lock:
+        return _aliases.get(key, key)
 
 
 def known_backends() -> list[str]:

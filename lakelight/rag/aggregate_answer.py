@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,9 +20,10 @@ from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN
 from lakelight.llm import ChatBackend, ChatMessage
 from lakelight.llm.prompts import DATA_RULES
-from lakelight.rag.aggregate import ValueIndex, plan_aggregate
+from lakelight.rag.aggregate import plan_aggregate
 from lakelight.rag.aggregate_parse import parse_question
 from lakelight.rag.sql_guard import check_sql, run_select, sql_dialect
+from lakelight.rag.values import ValueIndex
 from lakelight.records import Citation
 
 MAX_LISTED = 10
@@ -53,9 +55,11 @@ class AggregateAnswerer:
         self,
         question: str,
         tables: list[TableInfo],
-        backend: ChatBackend | None,
+        backend: Callable[[], ChatBackend | None],
         timings: dict[str, float],
     ) -> Computed | None:
+        """The figure the question asks for, or None (not aggregate-shaped, or nothing in the
+        catalog explains it). ``backend`` is called only when the planner has no plan."""
         t0 = time.perf_counter()
         if not parse_question(question).is_aggregate():
             return None
@@ -76,8 +80,9 @@ class AggregateAnswerer:
             citations = self._cite(plan.table, keys)
             text = format_result(plan.description, result.columns, result.rows)
             return Computed(text, result.sql, citations)
-        if backend is not None and backend.capable:
-            return self._text_to_sql(question, tables, backend, allowed, timings)
+        model = backend()
+        if model is not None and model.capable:
+            return self._text_to_sql(question, tables, model, allowed, timings)
         return None
 
     def _sample_keys(self, sql: str, allowed: set[str]) -> list[str]:

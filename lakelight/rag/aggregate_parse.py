@@ -57,53 +57,6 @@ QUESTION_WORDS = wordset(
 
 NEGATIONS = wordset("not no without never except excluding nor neither none nobody nothing")
 
-# Question word → column words it may stand for (after singular() and fold()).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "revenue": ("sale", "sales", "revenue", "amount", "total"),
-    "sale": ("sale", "sales", "revenue", "amount", "total"),
-    "income": ("revenue", "sale", "profit", "income"),
-    "earning": ("profit", "revenue", "sale", "earning"),
-    "amount": ("amount", "total", "sale", "value", "price"),
-    "spent": ("total", "amount", "sale", "spend"),
-    "spend": ("total", "amount", "sale", "spend"),
-    "spending": ("total", "amount", "sale", "spend"),
-    "price": ("price", "unitprice", "cost", "amount"),
-    "cost": ("cost", "price", "unitprice", "amount"),
-    "expensive": ("price", "unitprice", "cost", "amount", "total"),
-    "priciest": ("price", "unitprice", "cost", "amount", "total"),
-    "cheapest": ("price", "unitprice", "cost", "amount", "total"),
-    "cheap": ("price", "unitprice", "cost", "amount", "total"),
-    "quantity": ("quantity", "qty", "unit", "units"),
-    "unit": ("quantity", "qty", "units"),
-    "qty": ("quantity", "qty"),
-    "item": ("quantity", "qty", "units"),
-    "profit": ("profit", "margin"),
-    "margin": ("profit", "margin"),
-    "discount": ("discount", "rebate"),
-    "size": ("byte", "bytes", "size"),
-    "byte": ("byte", "bytes", "size"),
-    "long": ("millisecond", "milliseconds", "duration", "length", "second", "seconds"),
-    "longest": ("millisecond", "milliseconds", "duration", "length", "second", "seconds"),
-    "shortest": ("millisecond", "milliseconds", "duration", "length", "second", "seconds"),
-    "duration": ("millisecond", "milliseconds", "duration", "length", "second", "seconds"),
-    "length": ("millisecond", "milliseconds", "duration", "length"),
-    "ip": ("ip", "ipaddress", "clientip", "remoteaddr", "sourceip", "srcip"),
-    "address": ("ip", "address", "ipaddress"),
-    "status": ("status", "statuscode", "code"),
-    "code": ("status", "statuscode", "code"),
-    "user": ("user", "username", "login"),
-    "username": ("user", "username", "login"),
-    "host": ("host", "hostname", "server"),
-    "program": ("program", "process", "app", "service"),
-    "process": ("program", "process"),
-    "service": ("program", "service", "process"),
-    "severity": ("level", "severity", "priority"),
-    "level": ("level", "severity"),
-    "url": ("path", "url", "uri"),
-    "path": ("path", "url", "uri"),
-    "page": ("path", "url", "uri"),
-}
-
 _AGG = {
     "count": r"how many|number of|count of|count|counts|how often|tally",
     "sum": r"total|totals|sum|summed|overall|combined|altogether|how much",
@@ -409,12 +362,3 @@ def _parse_comparisons(q: Question) -> None:
                 )
             )
             q.used.update(toks)
-
-
-def column_forms(name: str) -> tuple[list[str], str]:
-    """A column name's words (folded, singular) and their concatenation, without an id
-    suffix: "Sub-Category" → (["sub", "category"], "subcategory"), "genre_id" → "genre"."""
-    ws = [singular(fold(w)) for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
-    if len(ws) > 1 and ws[-1] in ("id", "key", "fk"):
-        ws = ws[:-1]
-    return ws, "".join(ws)

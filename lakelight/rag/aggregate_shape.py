@@ -3,15 +3,12 @@ and account for what is left of it: bare numbers and words found in a text colum
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lakelight.index.catalog import TableInfo
 from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, Question, Tok
-from lakelight.rag.aggregate_sql import Filter, Shape, Source
+from lakelight.rag.aggregate_sql import Filter, Hop, Shape, Source
+from lakelight.rag.linking import Mention
+from lakelight.rag.plan_state import PlanState
 from lakelight.rag.words import STOPWORDS, fold
-
-if TYPE_CHECKING:
-    from lakelight.rag.aggregate_plan import Mention, TablePlanner
 
 NUMERIC = ("integer", "float")
 GROUPABLE = ("string", "integer", "boolean")
@@ -34,27 +31,25 @@ def label_columns(table: TableInfo) -> list[str]:
     return named or strings[:1]
 
 
-def _group_at(p: TablePlanner, pos: int) -> tuple[Source, list[Source]] | None:
+def _group_at(p: PlanState, pos: int) -> tuple[Source, list[Source]] | None:
     toks = p.q.toks
     while pos < len(toks) and toks[pos].norm in _SKIP:
         pos += 1
     for m in p.mentions:
-        if m.start != pos or not p._free(m):
+        if m.start != pos or not p.free(m):
             continue
         src = m.src
-        if src.column in p.links:
+        if src.path:  # a table two or three foreign keys away: "which region has most customers"
+            labels = [_column_of(src.table, c, src.path) for c in label_columns(src.table)]
+        elif src.column in p.links:
             target, ref = p.links[src.column]
-            labels = [
-                Source(
-                    c, next(x.type for x in target.columns if x.name == c), target, src.column, ref
-                )
-                for c in label_columns(target)
-            ]
+            path = (Hop(src.column, target, ref),)
+            labels = [_column_of(target, c, path) for c in label_columns(target)]
         elif src.type in GROUPABLE:
             labels = [src]
         else:
             continue
-        p._use(m.start, m.end)
+        p.use(m.start, m.end)
         p.score += m.score
         if _second_group(p, m.end):
             p.ambiguous = True  # "by region and category": one grouping column only
@@ -63,7 +58,11 @@ def _group_at(p: TablePlanner, pos: int) -> tuple[Source, list[Source]] | None:
     return None
 
 
-def _second_group(p: TablePlanner, pos: int) -> bool:
+def _column_of(table: TableInfo, column: str, path: tuple[Hop, ...]) -> Source:
+    return Source(column, next(c.type for c in table.columns if c.name == column), table, path)
+
+
+def _second_group(p: PlanState, pos: int) -> bool:
     """Another grouping column follows: "by region and category", "by region and by segment"."""
     toks = p.q.toks
     if pos >= len(toks) or toks[pos].norm not in ("and", "then"):
@@ -74,28 +73,28 @@ def _second_group(p: TablePlanner, pos: int) -> bool:
     return _groupable_at(p, pos)
 
 
-def _groupable_at(p: TablePlanner, pos: int) -> bool:
+def _groupable_at(p: PlanState, pos: int) -> bool:
     toks = p.q.toks
     while pos < len(toks) and toks[pos].norm in _SKIP:
         pos += 1
     return any(
-        m.start == pos and (m.src.type in GROUPABLE or m.src.column in p.links) and p._free(m)
+        m.start == pos and (m.src.type in GROUPABLE or m.src.column in p.links) and p.free(m)
         for m in p.mentions
     )
 
 
 def _measure(
-    p: TablePlanner, positions: list[int], kinds: tuple[str, ...], key: Source | None
+    p: PlanState, positions: list[int], kinds: tuple[str, ...], key: Source | None
 ) -> Mention | None:
     for pos in positions:
         for after, before in ((5, 0), (0, 3)):
-            m = p._near(pos, kinds, after=after, before=before, free=False)
+            m = p.near(pos, kinds, after=after, before=before, free=False, ids=False)
             if m is not None and m.src != key and not p.id_like(m.src):
                 return m
     return None
 
 
-def _count_target(p: TablePlanner, start: int) -> tuple[str, Mention | None]:
+def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
     """What "how many <noun>" counts: rows, the sum of a numeric column, or distinct values."""
     toks = p.q.toks
     for i in range(start, min(start + 3, len(toks))):
@@ -108,7 +107,7 @@ def _count_target(p: TablePlanner, start: int) -> tuple[str, Mention | None]:
         if i in p.used or tok.norm in COUNT_NOUNS or tok.kind != "word":
             return "count", None
         for m in p.mentions:
-            if m.start == i and p._free(m) and m.score >= 0.8:
+            if m.start == i and p.free(m) and m.score >= 0.8:
                 if m.src.type in NUMERIC and not p.id_like(m.src):
                     return "sum", m
                 return "distinct", m
@@ -122,7 +121,7 @@ def _asks_which(q: Question) -> bool:
     return bool(q.toks) and q.toks[0].norm in ("which", "what", "who")
 
 
-def _count_start(p: TablePlanner, k: int) -> int:
+def _count_start(p: PlanState, k: int) -> int:
     """The token after "how many", "number of", "count of" or "count"."""
     toks = p.q.toks
     two_words = toks[k].norm in ("how", "number") or (
@@ -131,7 +130,7 @@ def _count_start(p: TablePlanner, k: int) -> int:
     return k + 2 if two_words else k + 1
 
 
-def resolve_shape(p: TablePlanner) -> Shape | None:
+def resolve_shape(p: PlanState) -> Shape | None:
     q = p.q
     kind, limit, descending = "", None, True
     group: tuple[Source, list[Source]] | None = None
@@ -150,7 +149,7 @@ def resolve_shape(p: TablePlanner) -> Shape | None:
         if group is not None:
             kind, limit, descending = "top", 1, q.superlative[0]
     if group is None and q.bucket:
-        src = p._datetime()
+        src = p.datetime_column()
         if src is not None:
             group, bucket, kind = (src, []), q.bucket, "group"
         elif (column := p.named_column(q.bucket, GROUPABLE)) is not None:
@@ -173,19 +172,19 @@ def resolve_shape(p: TablePlanner) -> Shape | None:
 
 
 def _keyed(
-    p: TablePlanner,
+    p: PlanState,
     kind: str,
     group: tuple[Source, list[Source]],
     bucket: str | None,
     limit: int | None,
     descending: bool,
 ) -> Shape | None:
-    q, aggs = p.q, p.q.aggs
+    q, aggs = p.q, p.aggs
     key, labels = group
     positions = [i for k in ("avg", "sum", "max", "min") for i in aggs[k]]
     positions += ([q.superlative[1]] if q.superlative else []) + q.groups
     if not any(aggs.values()) and kind == "group":
-        positions += [m.start for m in p.mentions if m.src.type in NUMERIC and p._free(m)]
+        positions += [m.start for m in p.mentions if m.src.type in NUMERIC and p.free(m)]
     m = _measure(p, positions, NUMERIC, key)
     agg = "avg" if aggs["avg"] else "sum"
     if aggs["count"] and aggs["avg"]:
@@ -210,7 +209,7 @@ def _keyed(
             if agg == "invalid":
                 return None
     if m is not None:
-        p._use(m.start, m.end)
+        p.use(m.start, m.end)
         p.score += m.score
     measure = m.src if m is not None else None
     if agg == "distinct" and measure == key:
@@ -218,8 +217,8 @@ def _keyed(
     return Shape(kind, agg, p.t, measure, key, labels, bucket, descending, limit)
 
 
-def _scalar(p: TablePlanner) -> Shape | None:
-    aggs = p.q.aggs
+def _scalar(p: PlanState) -> Shape | None:
+    aggs = p.aggs
     if aggs["avg"]:
         m = _measure(p, aggs["avg"], NUMERIC, None)
         agg = "avg"
@@ -242,12 +241,12 @@ def _scalar(p: TablePlanner) -> Shape | None:
     if agg != "count" and m is None:
         return None
     if m is not None:
-        p._use(m.start, m.end)
+        p.use(m.start, m.end)
         p.score += m.score
     return Shape(agg, agg, p.t, m.src if m is not None else None)
 
 
-def bare_numbers(p: TablePlanner) -> bool:
+def bare_numbers(p: PlanState) -> bool:
     """A number no phrase explained must be a value of a small integer column ("returned 404")."""
     for i, tok in enumerate(p.q.toks):
         if i in p.used or tok.kind != "num":
@@ -259,9 +258,9 @@ def bare_numbers(p: TablePlanner) -> bool:
         sizes = [p.values.distinct.get((p.t.sql_name, c), 0) for c in cols]
         if len(cols) > 1 and sizes[0] == sizes[1]:
             return False  # two columns could hold it: do not guess
-        src = p._own(cols[0])
+        src = p.own(cols[0])
         p.filters.append(Filter(src, "in", [int(value) if value.is_integer() else value]))
-        p._use(i, i + 1)
+        p.use(i, i + 1)
         p.score += 1.0
     return True
 
@@ -273,7 +272,7 @@ def _phrase(tok: Tok) -> str:
     return tok.norm if tok.kind == "word" and low.startswith(tok.norm) else low
 
 
-def _leftover(p: TablePlanner, i: int) -> bool:
+def _leftover(p: PlanState, i: int) -> bool:
     tok = p.q.toks[i]
     if i in p.explained or i in p.used:
         return False
@@ -287,7 +286,7 @@ def _leftover(p: TablePlanner, i: int) -> bool:
     )
 
 
-def _strong(p: TablePlanner, i: int) -> bool:
+def _strong(p: PlanState, i: int) -> bool:
     """A leftover that must be explained: a quote, a code, a capitalized name, the object of a
     place-like preposition ("orders in atlantis", "profit from staplers"), or a singular object
     of another one ("sales for acme"; "for movies" names the rows themselves)."""
@@ -304,14 +303,14 @@ def _strong(p: TablePlanner, i: int) -> bool:
     return before in _PLACE_PREPOSITIONS or (before in _PREPOSITIONS and not plural)
 
 
-def _soft(p: TablePlanner, i: int) -> bool:
+def _soft(p: PlanState, i: int) -> bool:
     """A word only an unused column mention explains: it may still be part of a phrase in a
     message ("invalid user")."""
     tok = p.q.toks[i]
     return i in p.explained and i not in p.used and tok.kind == "word" and len(tok.norm) >= 3
 
 
-def text_filters(p: TablePlanner) -> bool:
+def text_filters(p: PlanState) -> bool:
     """Leftover words found in a text column (log messages) filter on it; a leftover name that
     is not found anywhere means the table cannot answer."""
     toks, columns = p.q.toks, p.values.text_columns(p.t.sql_name)
@@ -336,8 +335,8 @@ def text_filters(p: TablePlanner) -> bool:
                     (c for c in columns if p.values.contains(p.t.sql_name, c, phrase)), None
                 )
                 if column is not None:
-                    p.filters.append(Filter(p._own(column), "like", phrase))
-                    p._use(part[0], part[-1] + 1)
+                    p.filters.append(Filter(p.own(column), "like", phrase))
+                    p.use(part[0], part[-1] + 1)
                     p.score += len(part) + (0.5 if len(part) > 1 else 0.0)
                     pending = [i for i in pending if i not in part]
         if any(_strong(p, i) for i in pending):

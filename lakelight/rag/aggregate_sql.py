@@ -34,19 +34,27 @@ _OPS: dict[str, type[exp.Expr]] = {
 }
 
 
+@dataclass(frozen=True)
+class Hop:
+    """One foreign-key step: ``column`` of the table before holds ``ref`` values of ``table``."""
+
+    column: str
+    table: TableInfo = field(compare=False)
+    ref: str
+
+
 @dataclass(frozen=True, eq=False)
 class Source:
-    """A column the plan uses: of the main table, or of a table its foreign key ``via`` reaches
-    (joined on ``via`` = ``ref``)."""
+    """A column the plan uses: of the main table, or of a table its foreign keys reach through
+    ``path`` (one to three hops, each joined on column = ref)."""
 
     column: str
     type: str
     table: TableInfo
-    via: str | None = None
-    ref: str | None = None
+    path: tuple[Hop, ...] = ()
 
-    def _id(self) -> tuple[str, str, str | None]:
-        return (self.table.sql_name, self.column, self.via)
+    def _id(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return (self.table.sql_name, self.column, tuple((h.column, h.ref) for h in self.path))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Source) and self._id() == other._id()
@@ -55,8 +63,13 @@ class Source:
         return hash(self._id())
 
     @property
+    def via(self) -> str | None:
+        """The main table's column the path starts from, if any."""
+        return self.path[0].column if self.path else None
+
+    @property
     def label(self) -> str:
-        return f"{self.table.name}.{self.column}" if self.via else self.column
+        return f"{self.table.name}.{self.column}" if self.path else self.column
 
 
 @dataclass
@@ -129,6 +142,8 @@ class Shape:
     def tables(self) -> list[TableInfo]:
         seen: dict[str, TableInfo] = {self.table.sql_name: self.table}
         for src in self.sources():
+            for hop in src.path:
+                seen.setdefault(hop.table.sql_name, hop.table)
             seen.setdefault(src.table.sql_name, src.table)
         return list(seen.values())
 
@@ -152,20 +167,25 @@ def _literal(value: Any) -> exp.Expr:
 
 
 class _Builder:
-    """Expressions of one query scope; joined tables get aliases ``<prefix>_<n>``."""
+    """Expressions of one query scope; each joined path gets an alias ``<prefix>_<n>``."""
 
     def __init__(self, shape: Shape, prefix: str):
         self.shape, self.prefix = shape, prefix
-        self.joins: dict[str, tuple[Source, bool]] = {}  # via -> (source, inner join)
-        for src in shape.sources():
-            if src.via:
-                inner = any(f.src.via == src.via for f in shape.filters)
-                self.joins[src.via] = (src, inner)
+        # path (its columns) -> (last hop, inner join); shorter paths first, so joins chain
+        self.joins: dict[tuple[str, ...], tuple[Hop, bool]] = {}
+        filtered = {tuple(h.column for h in f.src.path) for f in shape.filters}
+        for src in sorted(shape.sources(), key=lambda s: len(s.path)):
+            for n in range(1, len(src.path) + 1):
+                key = tuple(h.column for h in src.path[:n])
+                inner = any(f[:n] == key for f in filtered)
+                if key not in self.joins or inner:
+                    self.joins[key] = (src.path[n - 1], inner)
+
+    def _alias_of(self, key: tuple[str, ...]) -> str:
+        return f"{self.prefix}_{list(self.joins).index(key) + 1}" if key else self.prefix
 
     def alias(self, src: Source) -> str:
-        if not src.via:
-            return self.prefix
-        return f"{self.prefix}_{list(self.joins).index(src.via) + 1}"
+        return self._alias_of(tuple(h.column for h in src.path))
 
     def col(self, src: Source) -> exp.Expr:
         return exp.column(src.column, table=self.alias(src), quoted=True)
@@ -209,13 +229,13 @@ class _Builder:
         query = exp.select(*outputs).from_(
             exp.to_table(table.sql_name, quoted=True).as_(self.prefix, quoted=True)
         )
-        for via, (src, inner) in self.joins.items():
-            alias = self.alias(src)
+        for key, (hop, inner) in self.joins.items():
+            alias = self._alias_of(key)
             on = exp.EQ(
-                this=exp.column(via, table=self.prefix, quoted=True),
-                expression=exp.column(src.ref or "id", table=alias, quoted=True),
+                this=exp.column(hop.column, table=self._alias_of(key[:-1]), quoted=True),
+                expression=exp.column(hop.ref, table=alias, quoted=True),
             )
-            target = exp.to_table(src.table.sql_name, quoted=True).as_(alias, quoted=True)
+            target = exp.to_table(hop.table.sql_name, quoted=True).as_(alias, quoted=True)
             query = query.join(target, on=on, join_type="inner" if inner else "left")
         conditions = [self.condition(f) for f in self.shape.filters]
         if self.shape.kind == "top":

@@ -16,9 +16,15 @@ from lakelight.errors import LakelightError, NothingIngestedError, QuestionError
 from lakelight.guard.policy import OutputGuard
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.retriever import Retriever
-from lakelight.llm import ChatBackend
+from lakelight.llm import ChatBackend, canonical_name
 from lakelight.rag.aggregate_answer import AggregateAnswerer
-from lakelight.rag.lookup import Evidence, LookupAnswer, answer_lookup, row_match
+from lakelight.rag.lookup import (
+    Evidence,
+    LookupAnswer,
+    answer_lookup,
+    referenced_rows,
+    row_match,
+)
 from lakelight.rag.phrasing import phrase
 from lakelight.rag.words import content_words
 from lakelight.records import Citation
@@ -81,9 +87,11 @@ class Asker:
         question = _check_question(question, self.settings.max_question_chars)
         tables = self._tables(table)
         timings: dict[str, float] = {}
-        backend = self._usable_backend() if use_llm else None
+        # the model loads only when a route needs it: a question SQL answers never waits for it
+        backend = self._usable_backend if use_llm else _no_backend
 
-        computed = self.aggregates.answer(question, tables, backend, timings)
+        sql_backend = backend if use_llm and self._may_write_sql() else _no_backend
+        computed = self.aggregates.answer(question, tables, sql_backend, timings)
         if computed is not None:
             result = Answer(computed.text, "aggregate", computed.citations, computed.sql)
         else:
@@ -91,6 +99,13 @@ class Asker:
         self._apply_guard(result, timings)
         result.timings = {**timings, "total_ms": _ms(started)}
         return result
+
+    def _may_write_sql(self) -> bool:
+        """Whether the configured model may write SQL, known without loading it: the bundled
+        local model may not unless LAKELIGHT_LLM_CAPABLE says so."""
+        if self.settings.llm_capable is not None:
+            return self.settings.llm_capable
+        return canonical_name(self.settings.llm_backend) != "local"
 
     def _apply_guard(self, result: Answer, timings: dict[str, float]) -> None:
         """Nothing leaves without the guard: PII the policy blocks is removed from the
@@ -124,25 +139,31 @@ class Asker:
         self,
         question: str,
         tables: list[TableInfo],
-        backend: ChatBackend | None,
+        backend: Callable[[], ChatBackend | None],
         timings: dict[str, float],
     ) -> Answer:
         t0 = time.perf_counter()
+        named = referenced_rows(question, tables, self.catalog)
         names = [t.name for t in tables] if len(tables) < len(self.catalog.list_tables()) else None
         hits = self.retriever.search(question, self.settings.answer_rows, tables=names)
         timings["retrieval_ms"] = _ms(t0)
         evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
-        if not _relevant(question, hits, evidence, self.settings.relevance_floor):
+        if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
             return Answer(NO_ANSWER, "none")
-        found = answer_lookup(question, evidence, tables, self.catalog)
+        found = answer_lookup(question, evidence, tables, self.catalog, named)
         if found is None:
             return Answer(NO_ANSWER, "none")
         answer = Answer(found.text, "lookup", _citations(found))
-        if backend is not None and found.facts:
+        model = backend() if found.facts else None
+        if model is not None:
             t1 = time.perf_counter()
-            answer.answer, answer.llm = _phrase_safely(backend, question, found)
+            answer.answer, answer.llm = _phrase_safely(model, question, found)
             timings["llm_ms"] = _ms(t1)
         return answer
+
+
+def _no_backend() -> ChatBackend | None:
+    return None
 
 
 def _phrase_safely(backend: ChatBackend, question: str, found: LookupAnswer) -> tuple[str, str]:

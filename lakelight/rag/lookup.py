@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
+from lakelight.rag.entities import key_references
+from lakelight.rag.linking import column_terms, table_form
 from lakelight.rag.words import STOPWORDS, content_words, fold, stem, stems, value_text, words
 
 # "what is the X of …", "what's their X", "which X …": the attribute a question asks for.
@@ -45,8 +47,17 @@ class LookupAnswer:
     facts: list[str]  # values the answer must contain (checked against any LLM phrasing)
 
 
-def column_words(name: str) -> set[str]:
-    return {w for w in words(name) if w not in ("id", "key", "no", "nr") and w not in STOPWORDS}
+def column_words(table: TableInfo, name: str) -> set[str]:
+    """The words a column means (prefix stripped, abbreviations expanded), less key words."""
+    return {
+        w
+        for w in column_terms(table, name)
+        if w not in ("id", "key", "no", "nr", "pk", "fk") and w not in STOPWORDS
+    }
+
+
+def table_words(table: TableInfo) -> set[str]:
+    return set(table_form(table)[0])
 
 
 def _joined_pairs(question: str) -> set[str]:
@@ -55,13 +66,13 @@ def _joined_pairs(question: str) -> set[str]:
     return {a + b for a, b in pairwise(ws)}
 
 
-def asked_columns(question: str, columns: list[str], row: dict[str, Any]) -> list[str]:
+def asked_columns(question: str, table: TableInfo, row: dict[str, Any]) -> list[str]:
     """Columns the question names and does not already give the value of."""
     qwords = {s for w in content_words(question) for s in stems(w)}
     folded_q = fold(question)
     scored: list[tuple[float, str]] = []
-    for name in columns:
-        cw = column_words(name)
+    for name in (c.name for c in table.columns):
+        cw = column_words(table, name)
         named = cw <= qwords or {stem(w) for w in cw} <= qwords
         if not cw or not (named or (len(cw) == 1 and next(iter(cw)) in _joined_pairs(question))):
             continue
@@ -138,26 +149,109 @@ def find_table(tables: list[TableInfo], name: str, source: str | None = None) ->
     return same[0] if same else None
 
 
-def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, TableInfo]:
-    """Column → the table it points at: declared foreign keys, else ``<table>_id`` names."""
-    out: dict[str, TableInfo] = {}
+@dataclass(frozen=True)
+class Link:
+    """A column's values are keys of ``target`` (its ``ref`` column, or its record key)."""
+
+    target: TableInfo
+    ref: str | None = None
+
+
+def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, Link]:
+    """Column → the table it points at: declared or inferred foreign keys, else a column named
+    for another table and a key word (``artist_id``, ``o_custkey``) when that table is keyed."""
+    out: dict[str, Link] = {}
     for fk in table.foreign_keys:
         target = find_table(tables, fk.table, table.source)
         if target is not None:
-            out[fk.column] = target
-    by_word = {singular_name(t.name): t for t in tables if t.source == table.source}
+            out[fk.column] = Link(target, fk.ref_column)
+    by_word = {table_form(t)[1]: t for t in tables if t.source == table.source}
     for col in table.columns:
-        ws = words(col.name)
-        if col.name in out or len(ws) < 2 or ws[-1] != "id":
+        ws = column_terms(table, col.name)
+        if col.name in out or len(ws) < 2 or ws[-1] not in ("id", "key"):
             continue
         target = by_word.get("".join(ws[:-1]))
-        if target is not None and target.id != table.id:
-            out[col.name] = target
+        if target is not None and target.id != table.id and target.key_origin != "row_number":
+            out[col.name] = Link(target)
     return out
 
 
-def singular_name(name: str) -> str:
-    return "".join(words(name))
+def follow(catalog: Catalog, link: Link, value: Any) -> tuple[str, dict[str, Any]] | None:
+    """The row of ``link.target`` that ``value`` points at."""
+    if value is None:
+        return None
+    if link.ref is not None and any(c.name == link.ref for c in link.target.columns):
+        found = rows_where(catalog, link.target, link.ref, value, limit=1)
+    else:
+        found = rows_by_key(catalog, link.target, [value_text(value)])
+    return found[0] if found else None
+
+
+MAX_HOPS = 3
+
+
+def _chain(
+    question: str, table: TableInfo, best: Evidence, tables: list[TableInfo], catalog: Catalog
+) -> LookupAnswer | None:
+    """A table the question names that the best row reaches through foreign keys, one to
+    three hops away ("which region is customer 42 in": customer → nation → region)."""
+    qwords = set(content_words(question))
+    frontier: list[tuple[TableInfo, list[tuple[str, Link]]]] = [(table, [])]
+    seen = {table.id}
+    for _ in range(MAX_HOPS):
+        reached: list[tuple[TableInfo, list[tuple[str, Link]]]] = []
+        for here, path in frontier:
+            for column, link in links(here, tables).items():
+                if link.target.id in seen:
+                    continue
+                seen.add(link.target.id)
+                reached.append((link.target, [*path, (column, link)]))
+        for there, path in reached:
+            named = table_words(there) <= qwords
+            asked = [
+                c.name
+                for c in there.columns
+                if (cw := column_words(there, c.name))
+                and cw <= qwords
+                and not cw <= table_words(there)
+            ]
+            if named or asked:
+                return _walk(table, best, path, asked, catalog)
+        frontier = reached
+    return None
+
+
+def _walk(
+    table: TableInfo,
+    best: Evidence,
+    path: list[tuple[str, Link]],
+    asked: list[str],
+    catalog: Catalog,
+) -> LookupAnswer | None:
+    evidence = [best]
+    row: dict[str, Any] = best.row
+    best.columns = [path[0][0]]
+    for column, link in path:
+        found = follow(catalog, link, row.get(column))
+        if found is None:
+            return None
+        key, row = found
+        evidence.append(Evidence(link.target.source, link.target.name, key, row))
+        evidence[-2].columns = list(dict.fromkeys([*evidence[-2].columns, column]))
+    last, target = evidence[-1], path[-1][1].target
+    last.columns = asked or display_columns(target)
+    facts = [value_text(row.get(c)) for c in last.columns if value_text(row.get(c))]
+    if not facts:
+        return None
+    subject = describe(table, best.row)
+    subject = f" ({subject})" if subject != table.name else ""
+    what = " and ".join(_label(target, c) for c in asked) if asked else target.name
+    route = " → ".join(f"{e.table} {e.key}" for e in evidence[1:])
+    text = (
+        f"For {best.table} {best.key}{subject}, the {what} is {', '.join(facts)} "
+        f"({route}) [{len(evidence)}]."
+    )
+    return LookupAnswer(text, evidence, facts)
 
 
 def answer_lookup(
@@ -165,19 +259,26 @@ def answer_lookup(
     hits: list[Evidence],
     tables: list[TableInfo],
     catalog: Catalog,
+    named: list[Evidence] | None = None,
 ) -> LookupAnswer | None:
     """The extractive answer from the best-matching row, or None when the question asks for an
-    attribute that no retrieved table has (the data does not hold the answer)."""
-    hits = referenced_rows(question, tables, catalog) + hits
+    attribute that no retrieved table has (the data does not hold the answer). ``named``: rows
+    the question names by key (``referenced_rows``), found first."""
+    named = referenced_rows(question, tables, catalog) if named is None else named
+    hits = named + hits
     if not hits:
         return None
-    ranked = sorted(hits, key=lambda h: -row_match(question, h.row))
+    # rows named by key come first; then the rows holding most of the question's words
+    order = sorted(
+        range(len(hits)), key=lambda i: (i >= len(named), -row_match(question, hits[i].row))
+    )
+    ranked = [hits[i] for i in order]
     best = ranked[0]
     table = find_table(tables, best.table, best.source)
     if table is None:
         return None
     names = [c.name for c in table.columns]
-    asked = asked_columns(question, names, best.row)
+    asked = asked_columns(question, table, best.row)
     linked = links(table, tables)
     attribute = asked_attribute(question)
     wh = _wh_word(question)
@@ -190,7 +291,11 @@ def answer_lookup(
     if not asked:
         # a linked table the question names ("which employee supports them?")
         qwords = set(content_words(question))
-        asked = [c for c, t in linked.items() if set(words(t.name)) <= qwords][:1]
+        asked = [c for c, link in linked.items() if table_words(link.target) <= qwords][:1]
+    if not asked and _names_found(question, hits, tables):
+        chained = _chain(question, table, best, tables, catalog)
+        if chained is not None:
+            return chained
     if not asked:
         asked = typed_columns(wh, question, table)
     if not _names_found(question, hits, tables):
@@ -220,19 +325,19 @@ def answer_lookup(
     facts: list[str] = []
     for col in asked:
         value = best.row.get(col)
-        target = linked.get(col)
-        if target is not None and value is not None:
-            joined = rows_by_key(catalog, target, [value_text(value)])
-            if joined:
-                key, row = joined[0]
-                shown = display_columns(target)
-                evidence.append(Evidence(target.source, target.name, key, row, shown))
-                name = describe(target, row)
-                parts.append(f"the {_label(col)} is {name} ({target.name} {key}) [{len(evidence)}]")
-                facts.append(name)
-                continue
+        link = linked.get(col)
+        if link is not None and value is not None and (joined := follow(catalog, link, value)):
+            target = link.target
+            key, row = joined
+            evidence.append(Evidence(target.source, target.name, key, row, display_columns(target)))
+            name = describe(target, row)
+            parts.append(
+                f"the {_label(table, col)} is {name} ({target.name} {key}) [{len(evidence)}]"
+            )
+            facts.append(name)
+            continue
         text = value_text(value) if value is not None else "empty"
-        parts.append(f"the {_label(col)} is {text} [1]")
+        parts.append(f"the {_label(table, col)} is {text} [1]")
         facts.append(text)
     subject = describe(table, best.row)
     subject = f" ({subject})" if subject != table.name else ""
@@ -294,28 +399,18 @@ def _names_found(question: str, hits: list[Evidence], tables: list[TableInfo]) -
     return all(w in haystack for n in names for w in words(n) if w not in STOPWORDS)
 
 
-_REFERENCE = re.compile(r"(?:#|no\.?\s*|number\s+|id\s+)?([A-Za-z]*\d[\w.-]*)", re.I)
-
-
 def referenced_rows(question: str, tables: list[TableInfo], catalog: Catalog) -> list[Evidence]:
-    """Rows a question names by table and key: "invoice #100", "order CA-2016-1", "track 7"."""
+    """Rows a question names by table and key: "invoice #100", "order 12,345", "line 3 of
+    order 12,345" (see ``entities``)."""
     found: list[Evidence] = []
-    folded = fold(question)
-    for table in tables:
-        if table.kind != "table" or table.key_origin not in ("primary_key", "id_column"):
-            continue
-        name = " ".join(words(table.name))
-        for match in re.finditer(rf"\b{re.escape(name)}s?\s+", folded):
-            ref = _REFERENCE.match(question[match.end() :])
-            if ref is None:
-                continue
-            for key, row in rows_by_key(catalog, table, [ref.group(1).rstrip(".")]):
-                found.append(Evidence(table.source, table.name, key, row))
+    for ref in key_references(question, tables):
+        for key, row in rows_by_key(catalog, ref.table, [ref.key]):
+            found.append(Evidence(ref.table.source, ref.table.name, key, row))
     return found
 
 
-def _label(column: str) -> str:
-    ws = [w for w in words(column) if w != "id"]
+def _label(table: TableInfo, column: str) -> str:
+    ws = [w for w in column_terms(table, column) if w not in ("id", "key")]
     return " ".join(ws) or column
 
 
@@ -323,9 +418,9 @@ def _attribute_known(attribute: list[str], table: TableInfo, tables: list[TableI
     """Whether the asked-for words name a column or table anywhere in the catalog."""
     known: set[str] = set()
     for t in tables:
-        known.update(words(t.name))
+        known.update(table_words(t))
         for c in t.columns:
-            known.update(column_words(c.name))
+            known.update(column_words(t, c.name))
     return any(w in known for w in attribute if w not in STOPWORDS)
 
 
@@ -335,12 +430,15 @@ def _referencing(
     """Rows of another table that point at the best row, when the question names that table."""
     qwords = set(content_words(question))
     for other in tables:
-        if other.id == table.id or not set(words(other.name)) <= qwords:
+        if other.id == table.id or not table_words(other) <= qwords:
             continue
-        for column, target in links(other, tables).items():
-            if target.id != table.id:
+        for column, link in links(other, tables).items():
+            if link.target.id != table.id:
                 continue
-            rows = rows_where(catalog, other, column, _typed_key(best.key, other, column))
+            value = best.row.get(link.ref) if link.ref in best.row else None
+            if value is None:
+                value = _typed_key(best.key, other, column)
+            rows = rows_where(catalog, other, column, value)
             if not rows:
                 continue
             evidence = [best]

@@ -15,8 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from lakelight.index.catalog import Catalog
-from lakelight.rag.aggregate import AggregatePlan, ValueIndex, plan_aggregate
+from lakelight.rag.aggregate import AggregatePlan, plan_aggregate
 from lakelight.rag.sql_guard import check_sql, run_select
+from lakelight.rag.values import ValueIndex
 from tests import data
 from tests.chinook import build_metadata
 from tests.lake import build_lake

@@ -1,0 +1,176 @@
+"""The value index: distinct values of the catalog's low-cardinality columns, so names in a
+question ("West region", "in California", "user root", "status 404") resolve to the column
+and value that hold them. Built once per catalog generation and shared by every route."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from lakelight.index.catalog import TableInfo
+from lakelight.index.materialize import KEY_COLUMN, table_for
+from lakelight.rag.aggregate_parse import Question, Tok, tokenize, wordset
+from lakelight.rag.sql_guard import sql_dialect
+from lakelight.rag.words import STOPWORDS
+
+__all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key"]
+
+MAX_DISTINCT = 5000  # string columns with more distinct values are not indexed
+MAX_NUMERIC_DISTINCT = 100  # integer columns (status codes...) whose values a bare number may be
+MAX_VALUE_TOKENS = 8
+MAX_VALUE_CHARS = 200
+TEXT_NAMES = wordset(
+    """message msg text description body content comment summary detail note log"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRef:
+    """A distinct value of a column: where it is, as stored, and how many rows hold it."""
+
+    table: str  # sql_name
+    column: str
+    value: Any
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ValueMatch:
+    """Question tokens [start, end) spell a stored value (several columns may hold it)."""
+
+    start: int
+    end: int
+    refs: tuple[ValueRef, ...]
+    weak: bool = False  # a one-letter or stop-word value ("R", "A"): only right after its column
+
+
+def value_key(text: str) -> tuple[str, ...] | None:
+    """The normalized tokens a value is found by: "New York City" → ("new", "york", "city")."""
+    if not text or len(text) > MAX_VALUE_CHARS:
+        return None
+    key = tuple(t.norm for t in tokenize(text) if t.kind != "sym" and t.norm)
+    return key if 0 < len(key) <= MAX_VALUE_TOKENS else None
+
+
+class ValueIndex:
+    """Distinct values of the catalog's low-cardinality columns, to resolve names in questions
+    ("West region", "in California", "user root", "status 404")."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: list[TableInfo],
+        values: dict[tuple[str, ...], list[ValueRef]],
+        numbers: dict[tuple[str, str], frozenset[float]],
+        distinct: dict[tuple[str, str], int],
+        texts: dict[str, list[str]],
+    ):
+        self.engine = engine
+        self.dialect = sql_dialect(engine.dialect.name)
+        self.values = values
+        self.numbers = numbers
+        self.distinct = distinct
+        self.texts = texts
+        self._tables = {t.sql_name: t for t in tables}
+        self._contains: dict[tuple[str, str, str], bool] = {}
+
+    @classmethod
+    def build(
+        cls, engine: Engine, tables: list[TableInfo], *, max_distinct: int = MAX_DISTINCT
+    ) -> ValueIndex:
+        values: dict[tuple[str, ...], list[ValueRef]] = defaultdict(list)
+        numbers: dict[tuple[str, str], frozenset[float]] = {}
+        distinct: dict[tuple[str, str], int] = {}
+        texts: dict[str, list[str]] = {}
+        with engine.connect() as conn:
+            for t in tables:
+                mat = table_for(t.sql_name, t.columns)
+                for c in t.columns:
+                    if c.name == KEY_COLUMN or c.type not in ("string", "integer"):
+                        continue
+                    col = mat.c[c.name]
+                    known = ((t.profile or {}).get(c.name) or {}).get("distinct")
+                    if c.type == "string" and _is_text(t, c.name):
+                        texts.setdefault(t.sql_name, []).append(c.name)
+                    cap = max_distinct if c.type == "string" else MAX_NUMERIC_DISTINCT
+                    if known is not None and known > cap:
+                        continue
+                    rows = conn.execute(
+                        sa.select(col, sa.func.count())
+                        .where(col.is_not(None))
+                        .group_by(col)
+                        .limit(cap + 1)
+                    ).all()
+                    if len(rows) > cap:
+                        continue
+                    distinct[(t.sql_name, c.name)] = len(rows)
+                    if c.type == "integer":
+                        numbers[(t.sql_name, c.name)] = frozenset(float(v) for v, _ in rows)
+                        continue
+                    for value, n in rows:
+                        if key := value_key(str(value)):
+                            values[key].append(ValueRef(t.sql_name, c.name, value, int(n)))
+        return cls(engine, tables, dict(values), numbers, distinct, texts)
+
+    def matches(self, q: Question) -> list[ValueMatch]:
+        """Every run of question tokens that spells a stored value, longest first."""
+        found: list[ValueMatch] = []
+        toks = q.toks
+        for i in range(len(toks)):
+            for n in range(min(MAX_VALUE_TOKENS, len(toks) - i), 0, -1):
+                seg = toks[i : i + n]
+                if any(t.kind == "sym" for t in seg) or (n > 1 and seg[0].kind == "quote"):
+                    continue
+                key = value_key(seg[0].norm) if seg[0].kind == "quote" else _key(seg)
+                if key and (refs := self.values.get(key)):
+                    if not _trivial(seg):
+                        found.append(ValueMatch(i, i + n, tuple(refs)))
+                        continue
+                    exact = tuple(r for r in refs if str(r.value) == seg[0].raw)
+                    if exact:  # written as the data writes it: "return flag R"
+                        found.append(ValueMatch(i, i + n, exact, weak=True))
+        found.sort(key=lambda m: (m.start - m.end, m.start))
+        return found
+
+    def numeric_columns(self, table: str, value: float) -> list[str]:
+        """Low-cardinality integer columns of ``table`` holding ``value``, fewest values first."""
+        cols = [c for (t, c), vals in self.numbers.items() if t == table and value in vals]
+        return sorted(cols, key=lambda c: self.distinct.get((table, c), 0))
+
+    def text_columns(self, table: str) -> list[str]:
+        return self.texts.get(table, [])
+
+    def contains(self, table: str, column: str, phrase: str) -> bool:
+        """Some row's ``column`` contains ``phrase`` (case-insensitive); cached."""
+        key = (table, column, phrase)
+        if key not in self._contains:
+            info = self._tables.get(table)
+            found = False
+            if info is not None:
+                col = table_for(info.sql_name, info.columns).c[column]
+                pattern = "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
+                with self.engine.connect() as conn:
+                    query = sa.select(sa.literal(1)).where(sa.func.lower(col).like(pattern))
+                    found = conn.execute(query.limit(1)).first() is not None
+            self._contains[key] = found
+        return self._contains[key]
+
+
+def _key(seg: list[Tok]) -> tuple[str, ...]:
+    return tuple(t.norm for t in seg)
+
+
+def _trivial(seg: list[Tok]) -> bool:
+    if len(seg) > 1 or seg[0].kind != "word":
+        return False
+    word = seg[0].norm
+    return len(word) < 2 or word in STOPWORDS
+
+
+def _is_text(table: TableInfo, column: str) -> bool:
+    name = column.lower()
+    return name in TEXT_NAMES or (table.kind == "log" and name in ("message", "msg"))

@@ -1,0 +1,127 @@
+"""Schema linking on a schema named the warehouse way: Chinook's customers, invoices and
+invoice lines written as CSV files with table prefixes and abbreviations (``cu_ph``,
+``in_totamt``, ``il_unitprc``) and no declared keys. Expectations come from the fixture rows
+with pandas, never from lakelight."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lakelight.index.catalog import Catalog, TableInfo
+from lakelight.rag.aggregate import plan_aggregate
+from lakelight.rag.lookup import answer_lookup, referenced_rows
+from lakelight.rag.sql_guard import run_select
+from lakelight.rag.values import ValueIndex
+from tests.chinook import fixture
+from tests.lake import ingest
+
+INVOICES = 120  # the first invoices and their lines keep the catalog small
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def prefixed_frames() -> dict[str, pd.DataFrame]:
+    f = fixture()
+    customer = pd.DataFrame(
+        [
+            [pk, r["firstname"], r["lastname"], r["company"] or "", r["phone"] or "",
+             r["email"], r["country"], r["city"]]
+            for pk, r in f["customer"]
+        ],
+        columns=["cu_custkey", "cu_fname", "cu_lname", "cu_company", "cu_ph", "cu_emailaddr",
+                 "cu_ctry", "cu_cty"],
+    )  # fmt: skip
+    invoice = pd.DataFrame(
+        [
+            [pk, r["customer"], r["invoicedate"][:10], r["billingcountry"], r["total"]]
+            for pk, r in f["invoice"]
+            if pk <= INVOICES
+        ],
+        columns=["in_invkey", "in_custkey", "in_invdt", "in_billctry", "in_totamt"],
+    )
+    lines, seen = [], dict[int, int]()
+    for _, r in sorted(f["invoiceline"]):
+        if r["invoice"] <= INVOICES:
+            seen[r["invoice"]] = seen.get(r["invoice"], 0) + 1
+            lines.append([r["invoice"], seen[r["invoice"]], r["unit_price"], r["quantity"]])
+    invline = pd.DataFrame(lines, columns=["il_invkey", "il_linenbr", "il_unitprc", "il_qty"])
+    return {"customer": customer, "invoice": invoice, "invline": invline}
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pd.DataFrame]:
+    return prefixed_frames()
+
+
+@pytest.fixture(scope="module")
+def warehouse(
+    tmp_path_factory: pytest.TempPathFactory, frames: dict[str, pd.DataFrame]
+) -> Iterator[Catalog]:
+    home = tmp_path_factory.mktemp("warehouse")
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}", home)
+    for name, df in frames.items():
+        path = home / f"{name}.csv"
+        _write(path, list(df.columns), df.values.tolist())
+        ingest(catalog, str(path), home)
+    yield catalog
+    catalog.close()
+
+
+def tables(catalog: Catalog) -> list[TableInfo]:
+    return catalog.list_tables()
+
+
+def figure(catalog: Catalog, question: str) -> tuple[str, list[tuple[object, ...]]]:
+    infos = tables(catalog)
+    plan = plan_aggregate(question, infos, ValueIndex.build(catalog.engine, infos))
+    assert plan is not None, question
+    allowed = {t.sql_name for t in plan.tables}
+    return plan.kind, run_select(catalog.engine, plan.sql, allowed).rows
+
+
+def lookup(catalog: Catalog, question: str) -> str:
+    infos = tables(catalog)
+    named = referenced_rows(question, infos, catalog)
+    assert named, f"no row named in {question!r}"
+    found = answer_lookup(question, [], infos, catalog, named)
+    assert found is not None, question
+    return found.text
+
+
+def test_column_words_link_abbreviated_columns(warehouse: Catalog, frames: dict) -> None:
+    kind, rows = figure(warehouse, "What is the highest invoice total amount?")
+    assert kind == "max" and rows[0][0] == pytest.approx(frames["invoice"]["in_totamt"].max())
+    kind, rows = figure(warehouse, "How many customers are in Brazil?")
+    customers = frames["customer"]
+    assert kind == "count" and rows[0][0] == (customers["cu_ctry"] == "Brazil").sum()
+
+
+def test_a_column_named_with_an_aggregate_word_is_a_lookup(warehouse: Catalog, frames) -> None:
+    infos = tables(warehouse)
+    values = ValueIndex.build(warehouse.engine, infos)
+    for question in (
+        "What is the phone number of customer 5?",
+        "What is the total amount of invoice 42?",
+    ):
+        assert plan_aggregate(question, infos, values) is None, question
+    customer = frames["customer"].set_index("cu_custkey").loc[5]
+    assert customer["cu_ph"] in lookup(warehouse, "What is the phone number of customer 5?")
+    invoice = frames["invoice"].set_index("in_invkey").loc[42]
+    text = lookup(warehouse, "What is the total amount of invoice 42?")
+    assert f"{invoice['in_totamt']:g}" in text
+
+
+def test_most_with_a_group(warehouse: Catalog, frames: dict) -> None:
+    kind, rows = figure(warehouse, "Which country has the most customers?")
+    counts = frames["customer"]["cu_ctry"].value_counts()
+    assert kind == "top" and rows[0][0] == counts.index[0] and rows[0][-1] == counts.iloc[0]
