@@ -57,7 +57,8 @@ from benchmarks.common import (
     write_csv,
 )
 from lakelight.config import load_settings
-from lakelight.ingest.rows import is_id_name, is_null
+from lakelight.ingest.keys import is_id_name
+from lakelight.ingest.rows import is_null
 from lakelight.workspace import Workspace
 
 SEED = 20240611

@@ -357,6 +357,16 @@ def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
                 "rows": t.row_count,
                 "key": t.primary_key or t.key_origin,
                 "columns": t.profile or {c.name: {"type": c.type} for c in t.columns},
+                "foreign_keys": [
+                    {
+                        "column": fk.column,
+                        "table": fk.table,
+                        "ref_column": fk.ref_column,
+                        "origin": fk.origin,
+                        "source": fk.ref_source or t.source,
+                    }
+                    for fk in t.foreign_keys
+                ],
             }
             for t in infos
         ]
@@ -369,6 +379,14 @@ def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
                 f"{t['sql_table']}, key {t['key']}) from {t['source']}",
                 highlight=False,
             )
+            for fk in t["foreign_keys"]:
+                elsewhere = f" in {fk['source']}" if fk["source"] != t["source"] else ""
+                out.print(
+                    f"  {fk['column']} → {fk['table']}.{fk['ref_column']}{elsewhere} "
+                    f"({fk['origin']})",
+                    highlight=False,
+                    soft_wrap=True,  # a long source path stays copyable
+                )
             grid = Table("column", "type", "nulls", "distinct", "range / top values")
             for name, p in t["columns"].items():
                 if "top" in p:

@@ -16,10 +16,14 @@ from functools import lru_cache
 
 __all__ = [
     "ABBREVIATIONS",
+    "ID_WORDS",
     "column_words",
+    "entity_words",
+    "key_stem",
     "name_parts",
     "segment",
     "shared_prefix",
+    "singular",
     "table_naming",
     "table_words",
 ]
@@ -99,6 +103,10 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 # Run-together words end in these more often than the segmenter guesses ("playerid").
 _SUFFIXES = ("id", "key", "code", "date", "name", "num", "no", "nbr")
 _MIN_SEGMENT = 5  # shorter lowercase words are taken as they are
+# Web unigram counts (wordsegment's): a word this common is taken as a word before a suffix
+# split, unless what the suffix leaves is a common word too.
+_COMMON_WORD = 5e5
+_COMMON_STEM = 5e6
 
 _lock = threading.Lock()
 _loaded = False
@@ -123,15 +131,21 @@ def segment(word: str) -> tuple[str, ...]:
     split into known words and abbreviations that is most probable."""
     if len(word) < _MIN_SEGMENT or not word.isalpha() or word in ABBREVIATIONS:
         return (word,)
+    model = _words_model()
+    counts = model.UNIGRAMS  # type: ignore[attr-defined]
+    common = counts.get(word, 0.0) >= _COMMON_WORD
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return (*segment(word[: -len(suffix)]), suffix)
-    model = _words_model()
-    unigrams: dict[str, float] = model.UNIGRAMS  # type: ignore[attr-defined]
+            stem = word[: -len(suffix)]
+            # "liquid", "casino" and "candidate" are words, not stem + "id"/"no"/"date";
+            # "username" and "barcode" split, their stems being words of their own.
+            if common and counts.get(stem, 0.0) < _COMMON_STEM and stem not in ABBREVIATIONS:
+                continue
+            return (*segment(stem), suffix)
     parts = tuple(model.segment(word))  # type: ignore[attr-defined]
-    if all(p in ABBREVIATIONS or (len(p) >= 3 and unigrams.get(p, 0) >= _KNOWN) for p in parts):
+    if all(p in ABBREVIATIONS or (len(p) >= 3 and counts.get(p, 0) >= _KNOWN) for p in parts):
         return parts
-    return _split_known(word, unigrams) or (word,)
+    return _split_known(word, counts) or (word,)
 
 
 _KNOWN = 1e5  # corpus count of a word the segmenter's answer may use
@@ -210,6 +224,46 @@ def table_words(name: str) -> tuple[str, ...]:
     base = re.sub(r"\.(csv|tsv|json|jsonl|parquet|log|txt|gz)$", "", name, flags=re.I)
     base = base.rsplit(".", 1)[-1]
     return tuple(_expand(name_parts(base)))
+
+
+# Last words of a column that identifies something ("customer id", "part key", "iata code").
+ID_WORDS = frozenset({"id", "key", "code", "number", "uuid", "guid", "sku"})
+# Leading words of warehouse table names that say what kind of table it is, not what it holds.
+_TABLE_KINDS = frozenset({"dim", "fact", "tbl", "stg", "raw"})
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+_SAME = frozenset({"series", "species", "news", "data", "status", "analysis", "address"})
+
+
+@lru_cache(maxsize=20_000)
+def singular(word: str) -> str:
+    """A plural English word's singular, for matching names: "orders" → "order", "categories"
+    → "category", "people" → "person"; a word that is not a plural comes back as it is."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word in _SAME or len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def entity_words(words: Sequence[str]) -> tuple[str, ...]:
+    """Words naming one thing, for comparing a table with a column: singular, and without a
+    warehouse kind word ("dim_customers" → ("customer",))."""
+    out = tuple(singular(w) for w in words)
+    return out[1:] if len(out) > 1 and out[0] in _TABLE_KINDS else out
+
+
+def key_stem(words: Sequence[str]) -> tuple[str, ...] | None:
+    """What an id-like column identifies: ("customer", "key") → ("customer",), ("id",) → ();
+    None when the last word is not an id word."""
+    if not words or words[-1] not in ID_WORDS:
+        return None
+    return entity_words(words[:-1])
 
 
 def table_naming(table: str, columns: Sequence[str]) -> dict[str, object]:

@@ -30,13 +30,21 @@ class Column:
     type: ColumnType
 
 
+FkOrigin = Literal["declared", "inferred"]
+
+
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
-    """``column`` of this table holds keys of ``table`` (its ``ref_column``)."""
+    """``column`` of this table holds keys of ``table`` (its ``ref_column``). ``declared`` by
+    the source, or ``inferred`` from names and values (lakelight.index.foreign_keys);
+    ``ref_source`` names the target's source when it is not this table's (a folder of CSV
+    files is one source per file)."""
 
     column: str
     table: str
     ref_column: str
+    origin: FkOrigin = "declared"
+    ref_source: str | None = None
 
 
 @dataclass(slots=True)

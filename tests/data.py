@@ -49,6 +49,13 @@ def movies_db() -> Path:
     return _need(Path(next(iter(spec.submodule_search_locations))) / "_data" / "movies.db")
 
 
+def airports_csv() -> Path:
+    """OpenFlights' 514 US airports (AirportID, Name, City, IATA, ICAO, …), from bokeh."""
+    spec = importlib.util.find_spec("bokeh_sampledata")
+    assert spec and spec.submodule_search_locations
+    return _need(Path(next(iter(spec.submodule_search_locations))) / "_data" / "airports.csv")
+
+
 def islp_csv(name: str) -> Path:
     """An ISLP data set as CSV, e.g. ``islp_csv("Default")``."""
     return _need(DATA / "islp" / f"{name}.csv")

@@ -107,3 +107,50 @@ def test_synth_writes_rows_summary_and_report(tmp_path: Path) -> None:
     result = runner.invoke(app, ["synth", "--table", "default", "--n", "5", "--where", "x=1"])
     assert result.exit_code == 1 and "Unknown column 'x'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_tables_show_declared_and_inferred_foreign_keys(tmp_path: Path) -> None:
+    """Chinook from SQLite (declared keys) and TPC-H CSV files (inferred) in the workspace."""
+    from lakelight.config import load_settings
+    from lakelight.index.catalog import Catalog
+    from lakelight.index.foreign_keys import update_foreign_keys
+    from tests.chinook import load_chinook
+    from tests.lake import ingest
+    from tests.warehouse import tpch_csvs
+
+    settings = load_settings()
+    catalog = Catalog(settings.catalog, settings.home)
+    load_chinook(f"sqlite:///{tmp_path / 'chinook.db'}")
+    ingest(catalog, f"sqlite:///{tmp_path / 'chinook.db'}", tmp_path)
+    tpch = tpch_csvs(tmp_path / "tpch")
+    for name in ("orders", "customer"):
+        ingest(catalog, str(tpch / f"{name}.csv"), tmp_path)
+    update_foreign_keys(catalog)
+    catalog.close()
+
+    result = runner.invoke(app, ["tables", "--json"])
+    assert result.exit_code == 0, result.output
+    by_name = {t["table"]: t for t in json.loads(result.stdout)}
+    assert by_name["Album"]["foreign_keys"] == [
+        {
+            "column": "artist_id",
+            "table": "Artist",
+            "ref_column": "id",
+            "origin": "declared",
+            "source": by_name["Album"]["source"],
+        }
+    ]
+    assert by_name["orders"]["foreign_keys"] == [
+        {
+            "column": "o_custkey",
+            "table": "customer",
+            "ref_column": "c_custkey",
+            "origin": "inferred",
+            "source": str(tpch / "customer.csv"),
+        }
+    ]
+    assert by_name["orders"]["key"] == ["o_orderkey"]
+
+    human = runner.invoke(app, ["tables"]).stdout
+    assert "artist_id → Artist.id (declared)" in human
+    assert f"o_custkey → customer.c_custkey in {tpch / 'customer.csv'} (inferred)" in human

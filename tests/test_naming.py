@@ -1,10 +1,20 @@
-"""Names for people: real schema names of several naming styles, and what must not change."""
+"""Names for people: real schema names of several naming styles, the segmenter's suffix split,
+singulars and key stems, and what must not change."""
 
 from __future__ import annotations
 
 import pytest
 
-from lakelight.naming import column_words, name_parts, shared_prefix, table_naming, table_words
+from lakelight.naming import (
+    column_words,
+    entity_words,
+    key_stem,
+    name_parts,
+    shared_prefix,
+    singular,
+    table_naming,
+    table_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +72,45 @@ def test_name_parts_split_case_and_separators() -> None:
     assert name_parts("InvoiceLineID") == ["invoice", "line", "id"]
     assert name_parts("x_acctbal") == ["x", "acctbal"]
     assert name_parts("Postal Code") == ["postal", "code"]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("o_custkey", ("customer", "key")),
+        ("tailnum", ("tail", "number")),
+        ("playerID", ("player", "id")),
+        ("userid", ("user", "id")),
+        ("username", ("user", "name")),
+        ("barcode", ("bar", "code")),
+        ("liquid", ("liquid",)),  # common words are not split at a suffix
+        ("casino", ("casino",)),
+        ("candidate", ("candidate",)),
+    ],
+)
+def test_suffix_split_keeps_common_words(name: str, words: tuple[str, ...]) -> None:
+    assert column_words(name, "o_" if name.startswith("o_") else "") == words
+
+
+@pytest.mark.parametrize(
+    ("plural", "one"),
+    [
+        ("orders", "order"),
+        ("categories", "category"),
+        ("boxes", "box"),
+        ("people", "person"),
+        ("status", "status"),
+        ("address", "address"),
+        ("gas", "gas"),
+    ],
+)
+def test_singular(plural: str, one: str) -> None:
+    assert singular(plural) == one
+
+
+def test_entities_and_key_stems() -> None:
+    assert entity_words(table_words("dim_customers")) == ("customer",)
+    assert entity_words(table_words("OrderItems")) == ("order", "item")
+    assert key_stem(column_words("c_nationkey", "c_")) == ("nation",)
+    assert key_stem(("id",)) == ()
+    assert key_stem(("total", "price")) is None

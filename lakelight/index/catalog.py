@@ -176,7 +176,7 @@ class Catalog:
         """The catalog entry for a table, created or updated to ``schema``. The flag says the
         columns changed, so its materialized SQL table was rebuilt empty."""
         cols = [{"name": c.name, "type": c.type} for c in schema.columns]
-        fks = [[f.column, f.table, f.ref_column] for f in schema.foreign_keys]
+        declared = [fk_row(f) for f in schema.foreign_keys]
         now = _now()
         with self.begin() as conn:
             sid = conn.execute(
@@ -192,6 +192,7 @@ class Catalog:
                 sa.select(tables).where(tables.c.source_id == sid, tables.c.name == schema.table)
             ).first()
             rebuilt = row is None or row.columns != cols
+            fks = declared + (_kept_inferred(row.foreign_keys, schema) if row is not None else [])
             if row is None:
                 sql_name = self._free_sql_name(conn, schema.table)
                 tid = conn.execute(
@@ -375,6 +376,18 @@ class Catalog:
         with self.begin() as conn:
             conn.execute(tables.update().where(tables.c.id == table_id).values(**values))
 
+    def set_inferred_foreign_keys(self, table_id: int, inferred: Sequence[ForeignKey]) -> None:
+        """Replace the table's inferred foreign keys; declared ones stay as they are."""
+        with self.begin() as conn:
+            stored = conn.execute(
+                sa.select(tables.c.foreign_keys).where(tables.c.id == table_id)
+            ).scalar()
+            declared = [f for f in stored or [] if len(f) < 4 or f[3] == "declared"]
+            rows = declared + [fk_row(f) for f in inferred]
+            if rows != (stored or []):
+                update = tables.update().where(tables.c.id == table_id)
+                conn.execute(update.values(foreign_keys=rows))
+
     def all_vids(self) -> set[int]:
         with self.connect() as conn:
             return set(conn.execute(sa.select(records.c.vid)).scalars())
@@ -464,6 +477,26 @@ class Catalog:
         with self.connect() as conn:
             rows = conn.execute(sa.select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
         return [dict(r._mapping) for r in rows]
+
+
+def fk_row(fk: ForeignKey) -> list[Any]:
+    """A foreign key as ll_tables stores it: declared ones as [column, table, ref_column], as
+    before origins were kept; inferred ones add "inferred" and the target's source."""
+    if fk.origin == "declared" and fk.ref_source is None:
+        return [fk.column, fk.table, fk.ref_column]
+    return [fk.column, fk.table, fk.ref_column, fk.origin, fk.ref_source]
+
+
+def _kept_inferred(stored: list[list[Any]] | None, schema: TableSchema) -> list[list[Any]]:
+    """Inferred foreign keys that survive a re-ingest until inference runs again: their column
+    still exists and no declared key took it."""
+    names = {c.name for c in schema.columns}
+    taken = {f.column for f in schema.foreign_keys}
+    return [
+        f
+        for f in stored or []
+        if len(f) >= 4 and f[3] == "inferred" and f[0] in names and f[0] not in taken
+    ]
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

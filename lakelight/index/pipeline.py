@@ -14,6 +14,7 @@ from typing import Any
 
 from lakelight.errors import LakelightError
 from lakelight.index.catalog import Catalog
+from lakelight.index.foreign_keys import update_foreign_keys
 from lakelight.index.indexes import Indexes
 from lakelight.index.profile import profile_table
 from lakelight.naming import table_naming
@@ -105,6 +106,7 @@ def run_ingest(
         indexes.sync()  # repair what an earlier killed run left behind
         for stream in streams:
             report.tables.append(_ingest_table(stream, catalog, indexes, progress))
+        update_foreign_keys(catalog)  # over the whole catalog: old tables may link to new ones
         status = "ok" if report.ok else "partial"
     except LakelightError as exc:
         report.error = str(exc)

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from lakelight.config import Settings
+from lakelight.ingest.keys import detect_key
 from lakelight.ingest.row_table import RowTable, build_batches
-from lakelight.ingest.rows import RecordBuilder, detect_key
+from lakelight.ingest.rows import RecordBuilder
 from lakelight.records import Batch, Column, ColumnType, TableSchema, TableStream
 
 MERGED_SAMPLE_ROWS = 50_000
@@ -43,8 +44,8 @@ class MergedTable:
             sample: list[dict[str, Any]] = []
             for part in row_parts:
                 sample += part.sample[: MERGED_SAMPLE_ROWS - len(sample)]
-            key, origin = detect_key(columns, sample)
-        self.schema = TableSchema(first.source, table, columns, [], first.kind, origin)  # type: ignore[arg-type]
+            key, origin = detect_key(columns, sample, table=table)
+        self.schema = TableSchema(first.source, table, columns, key, first.kind, origin)  # type: ignore[arg-type]
         if len(row_parts) == len(parts):
             self._builder = RecordBuilder(self.schema, key, settings.max_cell_bytes)
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from lakelight.config import Settings
-from lakelight.ingest.rows import RecordBuilder, detect_key, infer_columns
+from lakelight.ingest.keys import detect_key
+from lakelight.ingest.rows import RecordBuilder, infer_columns
 from lakelight.ingest.source_file import SourceFile
 from lakelight.records import Batch, Column, Rejected, TableSchema
 
@@ -31,9 +32,9 @@ class RowTable:
         self, names: Sequence[str], sample: Sequence[dict[str, Any]], types: list[Column] | None
     ) -> None:
         columns = types or infer_columns(names, sample)
-        key, origin = detect_key(columns, sample)
+        key, origin = detect_key(columns, sample, table=self.table)
         self.sample = list(sample)
-        self.schema = TableSchema(self.source, self.table, columns, [], "table", origin)  # type: ignore[arg-type]
+        self.schema = TableSchema(self.source, self.table, columns, key, "table", origin)  # type: ignore[arg-type]
         self._builder = RecordBuilder(self.schema, key, self.settings.max_cell_bytes)
 
     def rows(self) -> Iterator[Row]:

@@ -1,4 +1,5 @@
-"""Shared by every connector: value typing, record keys and the text each record is embedded by."""
+"""Shared by every connector: value typing, record keys and the text each record is embedded by.
+Which columns form the key is ``keys.detect_key``."""
 
 from __future__ import annotations
 
@@ -15,9 +16,6 @@ _INT = re.compile(r"^[+-]?\d{1,18}$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _BOOLS = {"true": True, "false": False, "yes": True, "no": False}
 _NULLS = {"", "null", "none", "nan", "n/a", "na", "\\n"}
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_ID_WORDS = frozenset({"id", "uuid", "guid", "key", "sku", "number", "no", "nr"})
-_NOT_IDS = frozenset({"phone", "mobile", "fax", "zip", "postal", "house", "street"})
 _DATE_SHAPE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 )
@@ -111,34 +109,6 @@ def coerce(value: Any, type_: ColumnType) -> Any:
     except ValueError:
         pass
     return value
-
-
-def is_id_name(name: str) -> bool:
-    """``id``, ``order_id``, ``CustomerID``, ``imdbID``, ``Order Number``, not ``Phone Number``."""
-    words = [w.lower() for w in _WORD.findall(name)]
-    if not words or words[0] in _NOT_IDS:
-        return False
-    return words[-1] in _ID_WORDS or words[0] in ("id", "uuid", "guid")
-
-
-def detect_key(
-    columns: Sequence[Column], rows: Sequence[dict[str, Any]], declared: Sequence[str] = ()
-) -> tuple[list[str], str]:
-    """Key columns and where they came from: declared primary key, else a unique id-like
-    column (checked on the rows given), else none (row numbers are used)."""
-    if declared:
-        return list(declared), "primary_key"
-    for col in columns:
-        if col.type not in ("integer", "string") or not is_id_name(col.name):
-            continue
-        values = [row.get(col.name) for row in rows]
-        if (
-            values
-            and all(not is_null(v) for v in values)
-            and len(set(map(str, values))) == len(values)
-        ):
-            return [col.name], "id_column"
-    return [], "row_number"
 
 
 def record_text(table: str, fields: dict[str, Any]) -> str:

@@ -46,7 +46,8 @@ from sqlalchemy.types import TypeEngine
 
 from lakelight.config import Settings
 from lakelight.errors import SourceError, first_line
-from lakelight.ingest.rows import RecordBuilder, detect_key, infer_columns
+from lakelight.ingest.keys import detect_key
+from lakelight.ingest.rows import RecordBuilder, infer_columns
 from lakelight.records import (
     Batch,
     Column,
@@ -243,7 +244,7 @@ class SqlTable:
                 inferred[c.name] if c.name in untyped else c for c in self.schema.columns
             ] or list(inferred.values())
         if not self.schema.primary_key:
-            key, origin = detect_key(self.schema.columns, rows)
+            key, origin = detect_key(self.schema.columns, rows, table=self.schema.table)
             self.schema.primary_key, self.schema.key_origin = key, origin  # type: ignore[assignment]
 
     def batches(self) -> Iterator[Batch]:

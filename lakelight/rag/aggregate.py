@@ -15,6 +15,7 @@ from lakelight.index.catalog import TableInfo
 from lakelight.rag.aggregate_parse import parse_question
 from lakelight.rag.aggregate_plan import TablePlanner
 from lakelight.rag.aggregate_sql import Shape, build_sql
+from lakelight.rag.entities import key_references
 from lakelight.rag.values import ValueIndex
 
 __all__ = ["AggregatePlan", "plan_aggregate"]
@@ -53,9 +54,15 @@ def plan_aggregate(
     candidates = [t for t in tables if table is None or table in (t.name, t.sql_name)]
     by_name = {(t.source, t.name): t for t in tables}
     matches = values.matches(q)
+    names_row = bool(key_references(question, candidates)) or any(
+        not vm.weak and all(r.count == 1 for r in vm.refs) for vm in matches
+    )
+    planners = [TablePlanner(q, t, by_name, values, matches, names_row) for t in candidates]
+    swallowed = set().union(*(p.swallowed() for p in planners)) if planners else set()
     planned: list[tuple[float, Shape]] = []
-    for t in candidates:
-        result = TablePlanner(q, t, by_name, values, matches).plan()
+    for planner in planners:
+        planner.drop_aggregates(swallowed)  # a column of any table names those words
+        result = planner.plan()
         if result is not None:
             planned.append(result)
     if not planned:

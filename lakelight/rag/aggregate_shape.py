@@ -252,7 +252,9 @@ def bare_numbers(p: PlanState) -> bool:
         if i in p.used or tok.kind != "num":
             continue
         value = float(tok.value or 0)
-        cols = p.values.numeric_columns(p.t.sql_name, value)
+        cols = [  # a number alone is a code ("returned 404"), not a reference to another row
+            c for c in p.values.numeric_columns(p.t.sql_name, value) if not p.id_like(p.own(c))
+        ]
         if not cols:
             return False
         sizes = [p.values.distinct.get((p.t.sql_name, c), 0) for c in cols]

@@ -70,8 +70,10 @@ class PlanState:
         by_name: dict[tuple[str, str], TableInfo],
         values: ValueIndex,
         matches: list[ValueMatch],
+        names_row: bool = False,
     ):
         self.q, self.t, self.values, self.matches = q, table, values, matches
+        self.names_row = names_row  # the question names one row (by key, or a unique value)
         self.links = _links(table, by_name)
         self.reach = _reach(table, by_name)
         own = table_form(table)[1]
@@ -87,7 +89,8 @@ class PlanState:
         self.ambiguous = False  # the question asks for more than one plan can compute
         self.filters: list[Filter] = []
         self.mentions = self._mentions()
-        self.aggs = self._aggregates()
+        self.aggs = {k: list(v) for k, v in q.aggs.items()}
+        self.drop_aggregates(self.swallowed())
 
     # --- what the question names ---
 
@@ -123,23 +126,28 @@ class PlanState:
         self.explained.update(i for m in found for i in range(m.start, m.end))
         return found
 
-    def _aggregates(self) -> dict[str, list[int]]:
-        """The question's aggregate keywords, less those inside a column's own multi-word name:
-        "highest total price" is the maximum of total price, "phone number of" no count."""
+    def swallowed(self) -> set[int]:
+        """Aggregate keyword positions inside a column's own multi-word name ("total price",
+        "phone number")."""
         inside = {
             i
             for m in self.mentions
             if m.score == 1.0 and m.end - m.start > 1
             for i in range(m.start, m.end)
         }
-        out = {}
-        for kind, positions in self.q.aggs.items():
-            kept = [i for i in positions if kind not in _NAME_AGGS or i not in inside]
-            if kind == "count" and kept:
-                # "number of" keyed at "number": swallowed when "number" ends a column name
-                kept = [i for i in kept if not (i in inside and self.q.toks[i].norm == "number")]
-            out[kind] = kept
-        return out
+        return {i for positions in self.q.aggs.values() for i in positions if i in inside}
+
+    def drop_aggregates(self, swallowed: set[int]) -> None:
+        """Keywords that name a column are no aggregate: "highest total price" is the maximum
+        of total price, "the phone number of" no count, "the total price of order 7" a
+        lookup; but "the total price of orders in 1995" still sums total price."""
+        aggs = {k: [i for i in v if i not in swallowed] for k, v in self.q.aggs.items()}
+        others = any(aggs.values()) or self.q.top or self.q.most_common or self.q.superlative
+        numbered = {i for i in swallowed if self.q.toks[i].norm == "number"}
+        if not others and not self.names_row:
+            # nothing else to compute and no one row named: "total" of a column is its sum
+            aggs = {k: [i for i in v if i not in numbered] for k, v in self.q.aggs.items()}
+        self.aggs = aggs
 
     def is_aggregate(self) -> bool:
         q = self.q

@@ -17,7 +17,7 @@ from lakelight.rag.aggregate_parse import Question, Tok, tokenize, wordset
 from lakelight.rag.sql_guard import sql_dialect
 from lakelight.rag.words import STOPWORDS
 
-__all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key"]
+__all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key", "word_stem"]
 
 MAX_DISTINCT = 5000  # string columns with more distinct values are not indexed
 MAX_NUMERIC_DISTINCT = 100  # integer columns (status codes...) whose values a bare number may be
@@ -75,6 +75,10 @@ class ValueIndex:
         self.numbers = numbers
         self.distinct = distinct
         self.texts = texts
+        self.stemmed: dict[tuple[str, ...], list[ValueRef]] = defaultdict(list)
+        for key, refs in values.items():
+            if all(w.isalpha() and len(w) >= 3 for w in key):
+                self.stemmed[tuple(word_stem(w) for w in key)] += refs
         self._tables = {t.sql_name: t for t in tables}
         self._contains: dict[tuple[str, str, str], bool] = {}
 
@@ -126,7 +130,11 @@ class ValueIndex:
                 if any(t.kind == "sym" for t in seg) or (n > 1 and seg[0].kind == "quote"):
                     continue
                 key = value_key(seg[0].norm) if seg[0].kind == "quote" else _key(seg)
-                if key and (refs := self.values.get(key)):
+                if key and not (refs := self.values.get(key, [])) and seg[0].kind == "word":
+                    # the same word in another form: "successful" for success, "failed"
+                    # for failure, "rate limiting" for rate limited
+                    refs = self.stemmed.get(tuple(word_stem(w) for w in key), [])
+                if key and refs:
                     if not _trivial(seg):
                         found.append(ValueMatch(i, i + n, tuple(refs)))
                         continue
@@ -158,6 +166,18 @@ class ValueIndex:
                     found = conn.execute(query.limit(1)).first() is not None
             self._contains[key] = found
         return self._contains[key]
+
+
+_DERIVED = ("fully", "ful", "ure", "ing", "ed")
+
+
+def word_stem(word: str) -> str:
+    """A word without the endings that turn one form into another (success / successful,
+    fail / failed / failure, limit / limited / limiting)."""
+    for suffix in _DERIVED:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _key(seg: list[Tok]) -> tuple[str, ...]:

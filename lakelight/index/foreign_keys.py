@@ -1,0 +1,256 @@
+"""Foreign keys inferred where none are declared, over the whole catalog after each ingest (a new
+table may be the target of older tables' columns, and the other way round).
+
+A column links to a column of another table when both hold:
+
+- names: the column's words, after its table's shared prefix and an optional key word (key, id,
+  code, number), name the other table (singular or plural, abbreviations expanded:
+  ``o_custkey`` → customer, ``artist_id`` → Artist), or equal the words of the other table's key
+  (``Batting.playerID`` → ``People.playerID``);
+- values: the target column is unique and non-null (the table's key, or a unique column by its
+  profile), and every non-null value of the column is one of its values (an anti-join in SQL on
+  the typed tables, stopped at the first stray value).
+
+Names come first, so a ``total`` or ``quantity`` whose values happen to fall in an id range is
+never tried; a table's own single-column key and links to its own table are left out. When two
+equally good targets both hold the values, nothing is inferred. Declared keys win."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lakelight.index.catalog import Catalog, TableInfo
+from lakelight.index.materialize import KEY_COLUMN, table_for
+from lakelight.naming import entity_words, table_naming
+from lakelight.records import Column, ForeignKey
+
+__all__ = ["infer_foreign_keys", "update_foreign_keys"]
+
+KEY_WORDS = frozenset({"key", "id", "code", "number"})
+_LINKABLE = ("integer", "string")
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    entity: tuple[str, ...]  # what one row of the table is: ("customer",)
+    columns: dict[str, tuple[str, ...]]  # column → its words, prefix stripped
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    rank: tuple[int, int]  # (locality, name rule): lower is better
+    target: TableInfo
+    column: Column
+
+
+def _names(table: TableInfo) -> _Names:
+    naming: dict[str, Any] = table.naming or table_naming(
+        table.name, [c.name for c in table.columns]
+    )
+    columns = {name: tuple(words) for name, words in naming["columns"].items()}
+    return _Names(entity_words(naming["table"]), columns)
+
+
+def _split(words: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """The entity a column names, and whether it ended in a key word."""
+    if words and words[-1] in KEY_WORDS:
+        return entity_words(words[:-1]), True
+    return entity_words(words), False
+
+
+def _single_key(table: TableInfo) -> Column | None:
+    if len(table.primary_key) != 1 or table.key_origin not in ("primary_key", "id_column"):
+        return None
+    return next((c for c in table.columns if c.name == table.primary_key[0]), None)
+
+
+def _locality(table: TableInfo, target: TableInfo) -> int:
+    """0 same source, 1 same folder (CSV files are a source each), 2 anywhere."""
+    if table.source == target.source:
+        return 0
+    return 1 if posixpath.dirname(table.source) == posixpath.dirname(target.source) else 2
+
+
+def _unique(table: TableInfo, column: Column) -> bool | None:
+    """Unique and non-null by the table's profile; None when it has no profile."""
+    entry = (table.profile or {}).get(column.name)
+    if entry is None:
+        return None
+    return table.row_count > 0 and entry["nulls"] == 0 and entry["distinct"] == table.row_count
+
+
+def _targets(
+    target: TableInfo, names: _Names, keyed: bool, words: tuple[str, ...]
+) -> Iterator[Column]:
+    """Columns of ``target`` a column naming it may point at: its key first, then unique
+    columns (id-like ones only, when the column itself is id-like)."""
+    key = _single_key(target)
+    if key is not None:
+        yield key
+    for col in target.columns:
+        if col is key or col.name == KEY_COLUMN or col.type not in _LINKABLE:
+            continue
+        own = names.columns.get(col.name, ())
+        if not keyed or own == words or (own and own[-1] in KEY_WORDS):
+            yield col
+
+
+class _Lookup:
+    """The catalog's tables by the entity they hold and by the words of their key column, so
+    each column looks up its candidates instead of scanning every table."""
+
+    def __init__(self, tables: list[TableInfo]):
+        self.names = {t.id: _names(t) for t in tables}
+        self.by_entity: defaultdict[tuple[str, ...], list[TableInfo]] = defaultdict(list)
+        self.by_key: defaultdict[tuple[str, ...], list[tuple[TableInfo, Column]]] = defaultdict(
+            list
+        )
+        for t in tables:
+            self.by_entity[self.names[t.id].entity].append(t)
+            key = _single_key(t)
+            if key is not None:
+                self.by_key[self.names[t.id].columns.get(key.name, ())].append((t, key))
+
+    def candidates(self, table: TableInfo, column: Column) -> list[_Candidate]:
+        """Ranked targets for ``column``, each (table, column) once, of the column's type."""
+        words = self.names[table.id].columns.get(column.name, ())
+        stem, keyed = _split(words)
+        if not stem:
+            return []  # a bare "id" or "key" names nothing
+        found: list[_Candidate] = []
+        for target, key in self.by_key.get(words, []):  # playerID → People.playerID
+            if target.id != table.id:
+                found.append(_Candidate((_locality(table, target), 1), target, key))
+        for start in range(len(stem) if keyed else 1):
+            rule = 0 if start == 0 else 2  # customer_id → customer; ship_to_customer_id too
+            for target in self.by_entity.get(stem[start:], []):
+                if target.id == table.id:
+                    continue
+                place = _locality(table, target)
+                for col in _targets(target, self.names[target.id], keyed, words):
+                    found.append(_Candidate((place, rule), target, col))
+        seen: set[tuple[int, str]] = set()
+        out: list[_Candidate] = []
+        for cand in sorted(found, key=lambda c: c.rank):
+            if cand.column.type == column.type and (cand.target.id, cand.column.name) not in seen:
+                seen.add((cand.target.id, cand.column.name))
+                out.append(cand)
+        return out
+
+
+class _Values:
+    """The SQL checks, on the typed tables of one connection; answers are cached per run."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._unique: dict[tuple[int, str], bool] = {}
+
+    def unique(self, table: TableInfo, column: Column) -> bool:
+        cached = self._unique.get((table.id, column.name))
+        if cached is None:
+            cached = _unique(table, column)
+            if cached is None:
+                c = table_for(table.sql_name, table.columns).c[column.name]
+                rows, present, distinct = self.conn.execute(
+                    sa.select(sa.func.count(), sa.func.count(c), sa.func.count(sa.distinct(c)))
+                ).one()
+                cached = bool(rows) and rows == present == distinct
+            self._unique[(table.id, column.name)] = cached
+        return cached
+
+    def contained(self, table: TableInfo, column: Column, target: TableInfo, ref: Column) -> bool:
+        """Some non-null value, and none outside ``target.ref``: an anti-join stopped at the
+        first stray value. A LEFT JOIN rather than ``NOT EXISTS``: SQLite builds an automatic
+        index for a join but rescans the target per row for a correlated subquery (PostgreSQL
+        plans both as a hash anti-join)."""
+        if not _within_range(table, column, target, ref):
+            return False
+        mine = table_for(table.sql_name, table.columns)
+        theirs = table_for(target.sql_name, target.columns)
+        src, dst = mine.c[column.name], theirs.c[ref.name]
+        if self.conn.execute(sa.select(src).where(src.is_not(None)).limit(1)).first() is None:
+            return False
+        stray = (
+            sa.select(sa.literal(1))
+            .select_from(mine.outerjoin(theirs, dst == src))
+            .where(src.is_not(None), dst.is_(None))
+            .limit(1)
+        )
+        return self.conn.execute(stray).first() is None
+
+
+def _within_range(table: TableInfo, column: Column, target: TableInfo, ref: Column) -> bool:
+    """What the profiles already rule out: more distinct values than the target has rows, or
+    numbers outside its range."""
+    mine: dict[str, Any] = (table.profile or {}).get(column.name) or {}
+    theirs: dict[str, Any] = (target.profile or {}).get(ref.name) or {}
+    if not mine or not theirs:
+        return True
+    if mine["distinct"] == 0 or mine["distinct"] > theirs["distinct"]:
+        return False
+    if column.type == "integer" and None not in (mine.get("min"), theirs.get("min")):
+        return bool(theirs["min"] <= mine["min"] and mine["max"] <= theirs["max"])
+    return True
+
+
+def infer_foreign_keys(catalog: Catalog) -> dict[int, list[ForeignKey]]:
+    """Table id → the foreign keys its names and values show, for every table of the catalog
+    (declared ones not repeated)."""
+    tables = [t for t in catalog.list_tables() if t.kind == "table" and t.row_count > 0]
+    lookup = _Lookup(tables)
+    out: dict[int, list[ForeignKey]] = {}
+    with catalog.connect() as conn:
+        values = _Values(conn)
+        for table in tables:
+            declared = {f.column for f in table.foreign_keys if f.origin == "declared"}
+            own = _single_key(table)
+            inferred: list[ForeignKey] = []
+            for column in table.columns:
+                if (
+                    column.name in declared
+                    or column.name == KEY_COLUMN
+                    or (own is not None and column.name == own.name)
+                    or column.type not in _LINKABLE
+                ):
+                    continue
+                found = _link(table, column, lookup.candidates(table, column), values)
+                if found is not None:
+                    inferred.append(found)
+            out[table.id] = inferred
+    return out
+
+
+def _link(
+    table: TableInfo, column: Column, candidates: list[_Candidate], values: _Values
+) -> ForeignKey | None:
+    """The best-ranked candidate holding the column's values; None when two tables tie."""
+    passed: list[_Candidate] = []
+    for cand in candidates:
+        if passed and cand.rank != passed[0].rank:
+            break
+        if any(p.target.id == cand.target.id for p in passed):
+            continue  # its key already holds the values: the table's other columns are moot
+        if values.unique(cand.target, cand.column) and values.contained(
+            table, column, cand.target, cand.column
+        ):
+            passed.append(cand)
+    if len(passed) != 1:
+        return None
+    target, ref = passed[0].target, passed[0].column
+    source = None if target.source == table.source else target.source
+    return ForeignKey(column.name, target.name, ref.name, "inferred", source)
+
+
+def update_foreign_keys(catalog: Catalog) -> int:
+    """Infer over the whole catalog and store what changed; returns how many are inferred."""
+    inferred = infer_foreign_keys(catalog)
+    for table_id, fks in inferred.items():
+        catalog.set_inferred_foreign_keys(table_id, fks)
+    return sum(len(f) for f in inferred.values())

@@ -1,0 +1,264 @@
+"""Foreign keys inferred from names and values, on CSV tables built from Chinook's real rows
+(tests/warehouse.py): TPC-H, ERP and Lahman naming, and Chinook itself exported without keys."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from lakelight.config import load_settings
+from lakelight.index.catalog import Catalog, TableInfo, tables
+from lakelight.index.foreign_keys import update_foreign_keys
+from lakelight.index.indexes import Indexes
+from lakelight.index.pipeline import run_ingest
+from lakelight.ingest import open_source
+from lakelight.records import ForeignKey
+from tests import warehouse
+from tests.chinook import load_chinook
+from tests.lake import ingest
+from tests.servers import server_database
+
+Link = tuple[str, str, str, str, str]  # folder, table, column → table, ref_column
+
+EXPECTED: set[Link] = {
+    ("chinook", "Album", "artist_id", "Artist", "id"),
+    ("chinook", "Invoice", "customer_id", "Customer", "id"),
+    ("chinook", "InvoiceLine", "invoice_id", "Invoice", "id"),
+    ("chinook", "InvoiceLine", "track_id", "Track", "id"),
+    ("chinook", "PlaylistTrack", "playlist_id", "Playlist", "id"),
+    ("chinook", "PlaylistTrack", "track_id", "Track", "id"),
+    ("chinook", "Track", "album_id", "Album", "id"),
+    ("chinook", "Track", "genre_id", "Genre", "id"),
+    ("chinook", "Track", "mediatype_id", "MediaType", "id"),
+    ("erp", "Order", "CustomerID", "Customer", "CustomerID"),
+    ("lahman", "Batting", "playerID", "People", "playerID"),
+    ("tpch", "customer", "c_nationkey", "nation", "n_nationkey"),
+    ("tpch", "lineitem", "l_orderkey", "orders", "o_orderkey"),
+    ("tpch", "lineitem", "l_partkey", "part", "p_partkey"),
+    ("tpch", "nation", "n_regionkey", "region", "r_regionkey"),
+    ("tpch", "orders", "o_custkey", "customer", "c_custkey"),
+}
+
+
+def folder_of(source: str) -> str:
+    return Path(source).parent.name
+
+
+def links(catalog: Catalog) -> set[Link]:
+    return {
+        (folder_of(t.source), t.name, fk.column, fk.table, fk.ref_column)
+        for t in catalog.list_tables()
+        for fk in t.foreign_keys
+    }
+
+
+def build(home: Path, *sources: Path | str, url: str | None = None) -> Catalog:
+    catalog = Catalog(url or f"sqlite:///{home / 'catalog.db'}", home)
+    for source in sources:
+        ingest(catalog, str(source), home)
+    update_foreign_keys(catalog)
+    return catalog
+
+
+def column_values(path: Path, column: str) -> set[str]:
+    with path.open(encoding="utf-8") as f:
+        return {row[column] for row in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Catalog, Path]]:
+    """Chinook, TPC-H, ERP and Lahman tables, each from its own folder, in one catalog: the
+    same names (customer, Customer) and the same id ranges (1..59) in several of them."""
+    home = tmp_path_factory.mktemp("fk")
+    folders = [
+        warehouse.chinook_csvs(home / "chinook"),
+        warehouse.tpch_csvs(home / "tpch"),
+        warehouse.erp_csvs(home / "erp"),
+        warehouse.lahman_csvs(home / "lahman"),
+    ]
+    catalog = build(home, *folders)
+    yield catalog, home
+    catalog.close()
+
+
+def test_inferred_links_are_exactly_the_real_ones(lake: tuple[Catalog, Path]) -> None:
+    catalog, _ = lake
+    assert links(catalog) == EXPECTED
+    by_name = {(folder_of(t.source), t.name): t for t in catalog.list_tables()}
+    fk = next(f for f in by_name[("tpch", "orders")].foreign_keys)
+    assert fk.origin == "inferred"
+    assert fk.ref_source == by_name[("tpch", "customer")].source  # one source per CSV file
+
+
+def test_inferred_links_join(lake: tuple[Catalog, Path]) -> None:
+    """Each inferred link joins every non-null row to exactly one target row."""
+    catalog, _ = lake
+    infos = catalog.list_tables()
+    with catalog.connect() as conn:
+        for t in infos:
+            for fk in t.foreign_keys:
+                target = next(u for u in infos if u.source == fk.ref_source)
+                col, ref = sa.column(fk.column), sa.column(fk.ref_column)
+                src = sa.table(t.sql_name, col)
+                dst = sa.table(target.sql_name, ref)
+                present = conn.execute(
+                    sa.select(sa.func.count()).select_from(src).where(col.is_not(None))
+                ).scalar()
+                joined = conn.execute(
+                    sa.select(sa.func.count()).select_from(src.join(dst, ref == col))
+                ).scalar()
+                assert present and joined == present, (t.name, fk)
+
+
+def test_totals_and_quantities_do_not_link(lake: tuple[Catalog, Path]) -> None:
+    """Integer measures whose values all fall inside real key ranges still link nowhere."""
+    catalog, home = lake
+    customer_ids = column_values(home / "chinook" / "Customer.csv", "id")
+    nation_keys = column_values(home / "tpch" / "nation.csv", "n_nationkey")
+    assert column_values(home / "erp" / "Order.csv", "Total") <= customer_ids
+    assert column_values(home / "erp" / "Order.csv", "Quantity") <= customer_ids
+    assert column_values(home / "tpch" / "lineitem.csv", "l_quantity") <= nation_keys
+    assert column_values(home / "lahman" / "Batting.csv", "H") <= customer_ids
+    measures = {
+        ("erp", "Order", "Total"),
+        ("erp", "Order", "Quantity"),
+        ("tpch", "lineitem", "l_quantity"),
+        ("tpch", "lineitem", "l_linenumber"),
+        ("lahman", "Batting", "H"),
+        ("lahman", "Batting", "G"),
+        ("lahman", "Batting", "stint"),
+    }
+    assert not {link[:3] for link in links(catalog)} & measures
+
+
+def test_no_link_to_a_table_that_is_not_unique(lake: tuple[Catalog, Path]) -> None:
+    """lineitem.l_suppkey holds supplier keys, but supplier repeats them (address history)."""
+    catalog, home = lake
+    tpch = home / "tpch"
+    assert column_values(tpch / "lineitem.csv", "l_suppkey") <= column_values(
+        tpch / "supplier.csv", "s_suppkey"
+    )
+    supplier = next(t for t in catalog.list_tables() if t.name == "supplier")
+    assert supplier.key_origin == "row_number"
+    assert ("tpch", "lineitem", "l_suppkey") not in {link[:3] for link in links(catalog)}
+
+
+def test_own_keys_and_self_links_are_left_out(lake: tuple[Catalog, Path]) -> None:
+    """c_custkey is customer's own key, though Chinook's Customer.id holds the same 1..59;
+    a part of a composite key may link (l_orderkey of lineitem's l_orderkey/l_linenumber)."""
+    catalog, _ = lake
+    for t in catalog.list_tables():
+        for fk in t.foreign_keys:
+            assert t.primary_key != [fk.column]
+            assert not (fk.table == t.name and fk.ref_source in (None, t.source))
+
+
+def test_one_value_outside_the_target_means_no_link(tmp_path: Path) -> None:
+    """Customer 30 and part 2 are left out of their tables: the rows pointing at them point
+    nowhere. Part 2 is one of 1,984 parts sold out of 3,502 left, inside the key range, so
+    only the SQL anti-join can tell (the profiles cannot)."""
+    folder = warehouse.tpch_csvs(tmp_path / "tpch", drop_customer=30, drop_part=2)
+    sold = column_values(folder / "lineitem.csv", "l_partkey")
+    assert "2" in sold and len(sold) < len(column_values(folder / "part.csv", "p_partkey"))
+    catalog = build(tmp_path, folder)
+    found = {link[:3] for link in links(catalog)}
+    assert ("tpch", "orders", "o_custkey") not in found
+    assert ("tpch", "lineitem", "l_partkey") not in found
+    assert ("tpch", "lineitem", "l_orderkey") in found
+    assert ("tpch", "customer", "c_nationkey") in found
+    catalog.close()
+
+
+def test_a_new_table_links_both_ways(tmp_path: Path) -> None:
+    """customer arrives after orders (orders now point at it) and before nation (it points at
+    nation); a re-ingest keeps the inferred links until inference runs again."""
+    full = warehouse.tpch_csvs(tmp_path / "all")
+    catalog = Catalog(f"sqlite:///{tmp_path / 'c.db'}", tmp_path)
+    tpch = tmp_path / "tpch"
+    tpch.mkdir()
+    for name in ("orders", "customer", "nation"):
+        shutil.copy(full / f"{name}.csv", tpch / f"{name}.csv")
+        ingest(catalog, str(tpch / f"{name}.csv"), tmp_path)
+        update_foreign_keys(catalog)
+        if name == "orders":
+            assert links(catalog) == set()
+        if name == "customer":
+            assert links(catalog) == {("tpch", "orders", "o_custkey", "customer", "c_custkey")}
+    assert links(catalog) == {
+        ("tpch", "orders", "o_custkey", "customer", "c_custkey"),
+        ("tpch", "customer", "c_nationkey", "nation", "n_nationkey"),
+    }
+    (again,) = open_source(str(tpch / "orders.csv"), load_settings(home=tmp_path))
+    catalog.ensure_table(again.schema)  # a re-ingest writes the declared keys (none) again
+    assert ("tpch", "orders", "o_custkey", "customer", "c_custkey") in links(catalog)
+    catalog.close()
+
+
+def test_declared_keys_win_and_old_rows_read(lake: tuple[Catalog, Path], tmp_path: Path) -> None:
+    """Chinook in SQLite declares its keys: inference adds none on top; rows stored before
+    origins were kept read as declared. As CSV files, the same tables infer every declared
+    link whose column names its table (support_rep_id and reports_to_id name none)."""
+    db = tmp_path / "chinook.db"
+    load_chinook(f"sqlite:///{db}")
+    catalog = build(tmp_path, f"sqlite:///{db}")
+    infos = catalog.list_tables()
+    fks = [fk for t in infos for fk in t.foreign_keys]
+    assert len(fks) == 11 and {fk.origin for fk in fks} == {"declared"}
+    with catalog.connect() as conn:
+        stored = conn.execute(sa.select(tables.c.foreign_keys)).scalars().all()
+    assert all(len(row) == 3 for fk_rows in stored for row in fk_rows or [])
+    album = next(t for t in infos if t.name == "Album")
+    assert album.foreign_keys == [ForeignKey("artist_id", "Artist", "id")]
+    catalog.close()
+
+    from_csv = {link[1:] for link in links(lake[0]) if link[0] == "chinook"}
+    declared = {(t.name, f.column, f.table, f.ref_column) for t in infos for f in t.foreign_keys}
+    assert from_csv <= declared
+    assert {d[1] for d in declared - from_csv} == {"support_rep_id", "reports_to_id"}
+
+
+def test_postgresql_catalog(tmp_path: Path) -> None:
+    folder = warehouse.tpch_csvs(tmp_path / "tpch")
+    with server_database("postgresql") as url:
+        catalog = build(tmp_path, folder, url=url)
+        try:
+            assert links(catalog) == {link for link in EXPECTED if link[0] == "tpch"}
+        finally:
+            catalog.close()
+
+
+class HashEmbedder:
+    """Vectors from text hashes: enough to run the pipeline without the model."""
+
+    dim, model_id = 8, "hash@8"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:32], np.uint8) for t in texts]
+        vectors = np.asarray(rows, np.float32)[:, : self.dim] + 1.0
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_ingest_runs_inference_over_the_catalog(tmp_path: Path) -> None:
+    """Through run_ingest: nation's run links customer, ingested before it."""
+    folder = warehouse.tpch_csvs(tmp_path / "tpch")
+    settings = load_settings(home=tmp_path / "ws")
+    catalog = Catalog(settings.catalog, settings.home)
+    indexes = Indexes(settings, catalog, HashEmbedder())  # type: ignore[arg-type]
+    for name in ("customer", "nation"):
+        path = str(folder / f"{name}.csv")
+        run_ingest(path, open_source(path, settings), catalog, indexes)
+    customer: TableInfo = next(t for t in catalog.list_tables() if t.name == "customer")
+    assert customer.primary_key == ["c_custkey"]
+    assert customer.naming and customer.naming["prefix"] == "c_"
+    assert customer.foreign_keys == [
+        ForeignKey("c_nationkey", "nation", "n_nationkey", "inferred", str(folder / "nation.csv"))
+    ]
+    indexes.close()
+    catalog.close()
