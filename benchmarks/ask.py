@@ -72,7 +72,7 @@ from benchmarks.common import (  # noqa: E402
 from benchmarks.eval_workspace import DEFAULT_HOME, LOG_FILES, SUPERSTORE_TABLE, build  # noqa: E402
 from lakelight.config import Settings, load_settings  # noqa: E402
 from lakelight.index.catalog import Catalog  # noqa: E402
-from lakelight.index.profile import profile_table  # noqa: E402
+from lakelight.index.pipeline import describe_table  # noqa: E402
 from lakelight.ingest import open_source  # noqa: E402
 from lakelight.llm import ChatBackend, ChatMessage, get_backend  # noqa: E402
 from lakelight.rag.answer import Answer  # noqa: E402
@@ -300,9 +300,7 @@ def ingest_without_vectors(catalog: Catalog, source: str, settings: Settings, ta
         for batch in stream.batches():
             catalog.write(info, batch.records, [], [])
             total += len(batch.records)
-        with catalog.connect() as conn:
-            profile, rows = profile_table(conn, info.sql_name, info.columns)
-        catalog.set_profile(info.id, profile, rows)
+        describe_table(catalog, info)
     return total
 
 

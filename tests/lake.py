@@ -7,7 +7,8 @@ from pathlib import Path
 
 from lakelight.config import load_settings
 from lakelight.index.catalog import Catalog
-from lakelight.index.profile import profile_table
+from lakelight.index.foreign_keys import update_foreign_keys
+from lakelight.index.pipeline import describe_table
 from lakelight.ingest import open_source
 from tests import data
 from tests.chinook import load_chinook
@@ -22,9 +23,8 @@ def ingest(catalog: Catalog, source: str, home: Path) -> None:
         info, _ = catalog.ensure_table(stream.schema)
         for batch in stream.batches():
             catalog.write(info, batch.records, [], [])
-        with catalog.connect() as conn:
-            profile, rows = profile_table(conn, info.sql_name, info.columns)
-        catalog.set_profile(info.id, profile, rows)
+        describe_table(catalog, info)
+    update_foreign_keys(catalog)
 
 
 def build_lake(url: str, home: Path) -> Catalog:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lakelight.errors import LakelightError
-from lakelight.index.catalog import Catalog
+from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.foreign_keys import update_foreign_keys
 from lakelight.index.indexes import Indexes
 from lakelight.index.profile import profile_table
@@ -175,8 +175,13 @@ def _ingest_table(
     if rebuilt and report.unchanged:
         catalog.rematerialize(table)
     report.comments_skipped = int(getattr(stream, "comments_skipped", 0))
+    describe_table(catalog, table)
+    return report
+
+
+def describe_table(catalog: Catalog, table: TableInfo) -> None:
+    """Store what questions need to know of a table: its column profile and its names' words."""
     with catalog.connect() as conn:
         profile, rows = profile_table(conn, table.sql_name, table.columns)
     naming = table_naming(table.name, [c.name for c in table.columns])
     catalog.set_profile(table.id, profile, rows, naming)
-    return report

@@ -162,7 +162,7 @@ def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, Link]:
     for another table and a key word (``artist_id``, ``o_custkey``) when that table is keyed."""
     out: dict[str, Link] = {}
     for fk in table.foreign_keys:
-        target = find_table(tables, fk.table, table.source)
+        target = find_table(tables, fk.table, fk.ref_source or table.source)
         if target is not None:
             out[fk.column] = Link(target, fk.ref_column)
     by_word = {table_form(t)[1]: t for t in tables if t.source == table.source}

@@ -37,7 +37,7 @@ def _links(
 ) -> dict[str, tuple[TableInfo, str]]:
     out: dict[str, tuple[TableInfo, str]] = {}
     for fk in table.foreign_keys:
-        target = _target(by_name, table.source, fk.table)
+        target = _target(by_name, fk.ref_source or table.source, fk.table)
         if target is not None and any(c.name == fk.ref_column for c in target.columns):
             out[fk.column] = (target, fk.ref_column)
     return out
