@@ -113,6 +113,8 @@ def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
                 return "distinct", m
         if i not in p.explained and tok.norm in p.other_tables:
             return "invalid", None  # "how many tracks" asked of a table that has none
+        if i not in p.explained and len(tok.norm) >= 3:
+            p.score -= 3.0  # what is counted is the question's point: this table lacks it
         return "count", None
     return "count", None
 

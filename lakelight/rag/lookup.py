@@ -192,13 +192,16 @@ MAX_HOPS = 3
 
 def _chain(
     question: str, table: TableInfo, best: Evidence, tables: list[TableInfo], catalog: Catalog
-) -> LookupAnswer | None:
+) -> tuple[LookupAnswer, bool] | None:
     """A table the question names that the best row reaches through foreign keys, one to
-    three hops away ("which region is customer 42 in": customer → nation → region)."""
+    three hops away ("which region is customer 42 in": customer → nation → region). The flag
+    says the answer goes beyond naming the next row: a column the question names, or a
+    farther table."""
     qwords = set(content_words(question))
     frontier: list[tuple[TableInfo, list[tuple[str, Link]]]] = [(table, [])]
     seen = {table.id}
-    for _ in range(MAX_HOPS):
+    best_found: tuple[tuple[bool, int], TableInfo, list[tuple[str, Link]], list[str]] | None = None
+    for hops in range(1, MAX_HOPS + 1):
         reached: list[tuple[TableInfo, list[tuple[str, Link]]]] = []
         for here, path in frontier:
             for column, link in links(here, tables).items():
@@ -207,18 +210,24 @@ def _chain(
                 seen.add(link.target.id)
                 reached.append((link.target, [*path, (column, link)]))
         for there, path in reached:
-            named = table_words(there) <= qwords
+            own = table_words(there)
             asked = [
                 c.name
                 for c in there.columns
-                if (cw := column_words(there, c.name))
-                and cw <= qwords
-                and not cw <= table_words(there)
+                if (cw := column_words(there, c.name)) and cw <= qwords and not cw <= own
             ]
-            if named or asked:
-                return _walk(table, best, path, asked, catalog)
+            # a column the question names beats a table it names; farther beats nearer
+            rank = (bool(asked), hops)
+            if (own <= qwords or asked) and (best_found is None or rank > best_found[0]):
+                best_found = (rank, there, path, asked)
         frontier = reached
-    return None
+    if best_found is None:
+        return None
+    found = _walk(table, best, best_found[2], best_found[3], catalog)
+    if found is None:
+        return None
+    (has_columns, hops) = best_found[0]
+    return found, has_columns or hops > 1
 
 
 def _walk(
@@ -292,10 +301,12 @@ def answer_lookup(
         # a linked table the question names ("which employee supports them?")
         qwords = set(content_words(question))
         asked = [c for c, link in linked.items() if table_words(link.target) <= qwords][:1]
-    if not asked and _names_found(question, hits, tables):
+    if (not asked or all(c in linked for c in asked)) and _names_found(question, hits, tables):
+        # the asked-for value may sit in a table the keys reach: "the country of the
+        # customer of invoice 98", "the region of customer 42"
         chained = _chain(question, table, best, tables, catalog)
-        if chained is not None:
-            return chained
+        if chained is not None and (not asked or chained[1]):
+            return chained[0]
     if not asked:
         asked = typed_columns(wh, question, table)
     if not _names_found(question, hits, tables):
