@@ -5,17 +5,18 @@ not words: "how many successful SSH logins" is ``event_action = 'login' AND even
 
 Fields (``EVENT_FIELDS``, text columns of every log table, null when no rule knows the entry):
 
-- ``event_category``: ``authentication``, ``web``, ``mail``, ``database``, ``network``,
-  ``process`` or ``file``. Authentication events are ``authentication`` whatever program logs
-  them (sshd, dovecot, mysqld, a web server); other events take the category of the program
-  that logs them (a web server's ``access denied`` is ``web``, named's is ``network``).
+- ``event_category``: ``authentication``, ``web``, ``mail`` (ECS's ``email``), ``database``,
+  ``network``, ``process`` or ``file``. Authentication events are ``authentication`` whatever
+  program logs them (sshd, dovecot, mysqld, a web server); other events take the category of
+  the program that logs them (a web server's ``access denied`` is ``web``, named's is
+  ``network``, a disconnect logged by mysqld is ``database``).
 - ``event_action``: one phrase of the fixed vocabulary ``ACTIONS`` below.
 - ``event_outcome``: ``success``, ``failure`` or ``unknown``, as ECS defines them.
 - ``auth_method``: how an authentication line says the client authenticated: ``password``
   (also SASL PLAIN and LOGIN, which carry a password, and mysqld's "using password: YES"),
-  ``none`` ("using password: NO", ssh's none method), ``publickey``,
-  ``keyboard-interactive``, ``hostbased``, ``gssapi``, or another SASL mechanism's name
-  lower-cased (``cram-md5``, ``digest-md5``, ``otp``, ...).
+  ``no password`` (mysqld's "using password: NO", ssh's "none" method; not "none", which
+  ``rows.is_null`` reads as empty), ``publickey``, ``keyboard-interactive``, ``hostbased``,
+  ``gssapi``, or another SASL mechanism's name (``cram-md5``, ``digest-md5``, ``otp``, ...).
 - ``http_status_class``: ``2xx`` ... ``5xx`` for web access entries with a status.
 
 The vocabulary (``ACTIONS``, action → the category it has when no program says otherwise):
@@ -52,9 +53,10 @@ The vocabulary (``ACTIONS``, action → the category it has when no program says
 Classification reads the entry's first line (``message`` up to its first newline): access
 lines and structured entries with an HTTP status by their status, audit records by their
 ``type`` and ``res``, and everything else by ``RULES`` in ``log_event_rules``, tried in
-order; the first that matches wins. A rule is a lower-case key that must occur in the
-lower-cased message (a cheap test that skips most rules) and an optional regex that must
-match there too. Untrusted text cannot slow it down: every regex is linear in the line.
+order; the first that matches wins. A rule is a lower-case key phrase that must occur in the
+lower-cased message and an optional regex that must match there too; only the rules whose
+key's longest word is a word of the message are tried. Only the first ``_SCAN_CHARS``
+characters are read, so a hostile line costs no more than a long one.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from lakelight.ingest.log_event_rules import RULES, Rule
+from lakelight.ingest.log_event_rules import Rule, candidates, words
 
 __all__ = ["ACTIONS", "CATEGORIES", "EVENT_FIELDS", "classify_event"]
 
@@ -153,7 +155,7 @@ def _web_access(status: Any) -> dict[str, Any]:
 
 _AUDIT = re.compile(r"type=user_(login|auth|start|end)\b")
 _AUDIT_RESULT = re.compile(r"\bres=(success|failed)\b")
-_AUDIT_OP = re.compile(r"\bop=(password|pubkey|publickey|pam:authentication)\b")
+_AUDIT_OP = re.compile(r"\bop=(password|pubkey|publickey)\b")
 _AUDIT_ACTIONS = {"login": "login", "auth": "login", "start": "session opened",
                   "end": "session closed"}  # fmt: skip
 
@@ -175,22 +177,28 @@ def _audit(low: str) -> dict[str, Any] | None:
 
 # --- the rules --------------------------------------------------------------------------------
 
-# How an authentication line names its method, when the rule did not capture it: a
-# method=, a SASL mechanism (postfix, sendmail, exim, cyrus), mysqld's "using password", a word.
-_MECHANISM = (
-    r"plain|login|cram-md5|digest-md5|scram-sha-[\w-]{1,20}|gssapi|ntlm|external|otp|apop"
-    r"|xoauth2|oauthbearer|anonymous|plaintext"
+# How an authentication line names its method, when the rule did not capture it, most
+# telling first: a method=, a SASL mechanism (postfix, sendmail, cyrus, exim), mysqld's "using
+# password", then the word password. Each clue is a literal found with str.find and a pattern
+# matched right after it, which keeps this cheap.
+_MECHANISMS = frozenset(
+    "plain login cram-md5 digest-md5 gssapi ntlm external otp apop xoauth2 oauthbearer "
+    "anonymous plaintext".split()
 )
-_METHOD = re.compile(
-    rf"\b(?:sasl_)?method=(?P<a>[a-z][\w-]*)|\bsasl (?P<b>[a-z][\w-]*) auth"
-    rf"|\bauth failure \((?P<c>{_MECHANISM})\)|\b(?:[a-z]+_)?(?P<f>{_MECHANISM}) authenticator"
-    rf"|badlogin: [^\]]{{0,300}}\] (?P<g>{_MECHANISM})\b"
-    r"|using password: (?P<d>yes|no)|(?<![a-z])(?P<e>password|passwd|plaintext)(?![a-z])"
+_MECHANISM = "|".join(sorted(_MECHANISMS, key=len, reverse=True)) + r"|scram-sha-[\w-]{1,20}"
+_METHOD_CLUES = (  # (a word the message must have, the literal, what follows it)
+    (b"method", "method=", re.compile(r"[a-z][\w-]*")),
+    (b"sasl", "sasl ", re.compile(r"([a-z][\w-]*) auth")),
+    (b"failure", "auth failure (", re.compile(rf"({_MECHANISM})\)")),
+    (b"using", "using password: ", re.compile(r"yes|no")),
+    (b"badlogin", "badlogin: ", re.compile(rf"[^\]]{{0,300}}\] ({_MECHANISM})\b")),
 )
-_METHOD_WORDS = {"plain": "password", "login": "password", "yes": "password", "no": "none",
+_PASSWORD_WORDS = (b"password", b"passwd", b"plaintext")
+_METHOD_WORDS = {"plain": "password", "login": "password", "yes": "password", "no": "no password",
                  "passwd": "password", "plaintext": "password", "keyboard-interactive/pam":
                  "keyboard-interactive", "gssapi-with-mic": "gssapi", "gssapi-keyex": "gssapi",
-                 "unknown": None, "pubkey": "publickey"}  # fmt: skip
+                 "none": "no password", "unknown": None,
+                 "pubkey": "publickey"}  # fmt: skip
 _METHOD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -200,36 +208,39 @@ def _method(word: str) -> str | None:
     return word if len(word) <= 24 and _METHOD_CHARS.issuperset(word) else None
 
 
-def _auth_method(rule_match: re.Match[str] | None, low: str) -> str | None:
+def _auth_method(rule_match: re.Match[str] | None, low: str, words: list[bytes]) -> str | None:
     if rule_match is not None and "method" in rule_match.re.groupindex:
         word = rule_match.group("method")
         if word:
             return _method(word)
-    if "pass" in low or "method" in low or "sasl" in low or "auth" in low or "badlogin" in low:
-        m = _METHOD.search(low)
-        if m is not None and m.lastgroup is not None:
-            return _method(m.group(m.lastgroup))
+    found = set(words)
+    for word, clue, pattern in _METHOD_CLUES:
+        at = low.find(clue) if word in found else -1
+        if at >= 0 and (m := pattern.match(low, at + len(clue))):
+            return _method(m.group(m.lastindex or 0))
+    if b"authenticator" in found and (at := low.find(" authenticator")) > 0:
+        word = low[:at].rsplit(" ", 1)[-1].rsplit("_", 1)[-1]  # exim's "dovecot_login"
+        if word in _MECHANISMS:
+            return _method(word)
+    for password in _PASSWORD_WORDS:
+        if password in found:
+            return _method(password.decode())
     return None
 
 
-def _apply(rule: Rule, low: str, category: str | None) -> dict[str, Any] | None:
-    m = None
-    if rule.pattern is not None:
-        m = rule.pattern.search(low)
-        if m is None:
-            return None
+def _event(
+    rule: Rule, m: re.Match[str] | None, low: str, found: list[bytes], category: str | None
+) -> dict[str, Any]:
     action = rule.action
-    if action in _AUTHENTICATION:
-        cat = "authentication"
-    else:
-        cat = category or rule.category or ACTIONS[action]
     event: dict[str, Any] = {
-        "event_category": cat,
+        "event_category": "authentication"
+        if action in _AUTHENTICATION
+        else category or rule.category or ACTIONS[action],
         "event_action": action,
         "event_outcome": rule.outcome,
     }
     if action == "login" or action == "invalid user":
-        event["auth_method"] = _auth_method(m, low)
+        event["auth_method"] = _auth_method(m, low, found)
     return event
 
 
@@ -245,10 +256,19 @@ def classify_event(fmt: str, fields: dict[str, Any], head: str | None) -> dict[s
     low = head[:_SCAN_CHARS].lower()
     if low.startswith("type=user_"):
         return _audit(low)
-    category = _entry_category(fmt, fields, head)
-    for rule in RULES:
-        if rule.key in low and (rule.family is None or rule.family == category):
-            event = _apply(rule, low, category)
-            if event is not None:
-                return event
+    found = words(low)
+    category: str | None = None
+    looked_up = False  # the category is looked up once a rule's key is found
+    for rule in candidates(found):
+        key, _, pattern, _, _, _, family = rule
+        if key not in low:
+            continue
+        if not looked_up:
+            category, looked_up = _entry_category(fmt, fields, head), True
+        if family is not None and family != category:
+            continue
+        m = None
+        if pattern is not None and (m := pattern.search(low)) is None:
+            continue
+        return _event(rule, m, low, found, category)
     return None

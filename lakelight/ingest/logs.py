@@ -306,11 +306,15 @@ class LogTable:
             row[name] = value
             if name != "message" and (value if type(value) is str else str(value)) not in shown:
                 text[name] = value
+        # What the entry reports (log_events), read from its first line. These labels go in
+        # the text even when the message shows the same words: they are what people ask by.
         head = message.partition("\n")[0] if message and entry.conts else message
         event = classify_event(entry.format, fields, head)
         if event is not None:
-            row.update(event)
-            text.update((k, v) for k, v in event.items() if v is not None)
+            for name, value in event.items():
+                row[name] = value
+                if value is not None:
+                    text[name] = value
         if attrs:
             for key, value in attrs.items():
                 column = self._attr_columns.get(key)

@@ -16,9 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from lakelight.config import load_settings
-from lakelight.ingest.log_event_rules import RULES
+from lakelight.ingest.log_event_rules import RULES, candidates, words
 from lakelight.ingest.log_events import ACTIONS, CATEGORIES, EVENT_FIELDS, classify_event
 from lakelight.ingest.logs import LogTable
+from lakelight.ingest.rows import is_null
 from lakelight.records import Record
 from lakelight.workspace import Workspace
 from tests import data
@@ -216,7 +217,7 @@ def test_mysqld_access_denied_is_a_failed_login() -> None:
     assert events(records) == {("login", "failure"): count_raw(name, r"Access denied for user")}
     assert methods(records, "login", "failure") == {
         "password": count_raw(name, r"using password: YES"),
-        "none": count_raw(name, r"using password: NO"),
+        "no password": count_raw(name, r"using password: NO"),
     }
     assert {r.fields["event_category"] for r in records} == {"authentication"}
 
@@ -372,6 +373,32 @@ def test_every_rule_speaks_the_vocabulary() -> None:
         assert literal == literal.lower(), rule  # patterns match lower-cased text
     assert set(ACTIONS.values()) <= set(CATEGORIES)
     assert all(a == a.lower() and len(a.split()) <= 3 for a in ACTIONS)
+
+
+def test_no_label_reads_as_null() -> None:
+    """Record text and profiles skip values such as "none" or "n/a": no label may be one."""
+    labels = {*ACTIONS, *CATEGORIES, "success", "failure", "unknown"}
+    for name in ("sshd", "mysqld-auth", "dovecot", "postfix", "cyrus-imap"):
+        labels |= {r.fields["auth_method"] for r in records_of(name)} - {None}
+    assert "no password" in labels and not [v for v in labels if is_null(v)]
+    head = "Failed none for invalid user x from 192.0.2.1 port 22 ssh2"
+    event = classify_event("syslog", {"program": "sshd"}, head)
+    assert event is not None and event["auth_method"] == "no password"
+
+
+def test_the_word_index_finds_every_rule_a_plain_scan_would() -> None:
+    """``candidates`` skips rules whose word is not in the message; on every fixture line that
+    gives what trying every rule in order gives."""
+    checked = 0
+    for path in sorted(p for p in data.fail2ban_logs().rglob("*") if p.is_file()):
+        for line in raw_lines(str(path.relative_to(data.fail2ban_logs()))):
+            low = line.lower()
+            scan = [r for r in RULES if r.key in low and (not r.pattern or r.pattern.search(low))]
+            indexed = [r for r in candidates(words(low)) if r.key in low]
+            indexed = [r for r in indexed if not r.pattern or r.pattern.search(low)]
+            assert indexed == scan, line
+            checked += bool(scan)
+    assert checked > 900
 
 
 def test_category_follows_the_program_that_logs() -> None:
