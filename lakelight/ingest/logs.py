@@ -10,16 +10,19 @@ with NUL bytes or over ``max_cell_bytes`` is Rejected and its neighbours are kep
 
 Columns: the standard fields some sampled entry has (timestamp, host, program, pid, level, ip,
 user, method, path, protocol, status, bytes, referrer, user_agent) and always ``message``; then
-the other keys of JSON / logfmt entries in the sample (up to MAX_ATTR_COLUMNS, typed from the
-sample, renamed ``log_<key>`` if they clash with a column); then ``format``, ``file``, ``line``
-and always ``extra``: a JSON object of whatever an entry has that no column holds (keys first
-seen after the sample, values that do not fit their column's type, RFC 5424 msgid and
-structured data), or None. Timestamps are ISO 8601 text; a syslog timestamp without a year
+always the event fields of ``log_events`` (event_category, event_action, event_outcome,
+auth_method, http_status_class: what the entry's first line reports, or None); then the other
+keys of JSON / logfmt entries in the sample (up to MAX_ATTR_COLUMNS, typed from the sample,
+renamed ``log_<key>`` if they clash with a column); then ``format``, ``file``, ``line`` and
+always ``extra``: a JSON object of whatever an entry has that no column holds (keys first seen
+after the sample, values that do not fit their column's type, RFC 5424 msgid and structured
+data), or None. Timestamps are ISO 8601 text; a syslog timestamp without a year
 gets ``timestamps.YEARLESS_YEAR`` (1904).
 
 A record's key is ``<file_label>:<line>``, the line its entry starts on. Its text is
 ``rows.record_text`` over the message first, then the other non-empty values the message does
-not already show; file, line and format are left out.
+not already show, and the event fields whatever the message shows; file, line and format are
+left out.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any, TextIO
 
 from lakelight.config import Settings
 from lakelight.errors import SourceError
+from lakelight.ingest.log_events import EVENT_FIELDS, classify_event
 from lakelight.ingest.log_fields import (
     STANDARD_FIELDS,
     find_ip,
@@ -273,7 +277,8 @@ class LogTable:
                 break
         present.add("message")
         columns = [Column(n, _TYPES.get(n, "string")) for n in STANDARD_FIELDS if n in present]
-        taken = {n.lower() for n in (*STANDARD_FIELDS, *_TAIL_COLUMNS)}
+        columns += [Column(n, "string") for n in EVENT_FIELDS]
+        taken = {n.lower() for n in (*STANDARD_FIELDS, *EVENT_FIELDS, *_TAIL_COLUMNS)}
         for key, values in attr_values.items():
             name = _unique_name(key, taken)
             type_ = infer_type(v if not isinstance(v, dict | list) else "[]" for v in values)
@@ -301,6 +306,15 @@ class LogTable:
             row[name] = value
             if name != "message" and (value if type(value) is str else str(value)) not in shown:
                 text[name] = value
+        # What the entry reports (log_events), read from its first line. These labels go in
+        # the text even when the message shows the same words: they are what people ask by.
+        head = message.partition("\n")[0] if message and entry.conts else message
+        event = classify_event(entry.format, fields, head)
+        if event is not None:
+            for name, value in event.items():
+                row[name] = value
+                if value is not None:
+                    text[name] = value
         if attrs:
             for key, value in attrs.items():
                 column = self._attr_columns.get(key)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from lakelight.config import Settings, load_settings
+from lakelight.ingest.log_events import EVENT_FIELDS
 from lakelight.ingest.logs import LogTable, looks_like_log
 from lakelight.ingest.timestamps import YEARLESS_YEAR
 from lakelight.records import Record, Rejected
@@ -83,7 +84,7 @@ def test_every_fixture_parses_without_losing_a_line(path: Path) -> None:
     names = [c.name for c in table.schema.columns]
     assert table.schema.kind == "log" and table.schema.key_origin == "file_line"
     assert table.schema.primary_key == []
-    assert {"message", "format", "file", "line", "extra"} <= set(names)
+    assert {"message", "format", "file", "line", "extra", *EVENT_FIELDS} <= set(names)
     for record in records:
         assert list(record.fields) == names
         assert record.key == f"{path.name}:{record.fields['line']}"
@@ -408,7 +409,9 @@ def test_a_stack_trace_stops_growing_at_the_cell_limit() -> None:
 def test_empty_and_comment_only_files() -> None:
     empty = text_table("")
     assert read_all(empty) == ([], []) and empty.comments_skipped == 0
-    assert {c.name for c in empty.schema.columns} >= {"message", "format", "file", "line"}
+    assert [c.name for c in empty.schema.columns] == [
+        "message", *EVENT_FIELDS, "format", "file", "line", "extra"
+    ]  # fmt: skip
     comments = text_table("# a\n\n# b\n")
     assert read_all(comments) == ([], [])
     assert comments.comments_skipped == 2
