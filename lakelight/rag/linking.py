@@ -30,6 +30,7 @@ KEY_WORDS = frozenset({"id", "key", "fk", "pk", "code", "number"})
 # Nouns people append to a column's own name without changing what it names: "phone number"
 # for ``phone``, "email address" for ``email``, "zip code" for ``zip``.
 KIND_NOUNS = frozenset({"number", "address", "code", "no"})
+_COUNTING = frozenset({"number", "no"})
 # Question words that may stand for a column word (after singular() and fold()).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "revenue": ("sale", "sales", "revenue", "amount", "total"),
@@ -143,8 +144,9 @@ def spell(q: Question, form: str, src: Source, words: list[str] | None = None) -
                     end < len(toks)
                     and toks[end].norm in KIND_NOUNS
                     and not form.endswith(toks[end].norm)
+                    and not (src.type in ("integer", "float") and toks[end].norm in _COUNTING)
                 ):
-                    end += 1  # "phone number" names phone
+                    end += 1  # "phone number" names phone; "total number of" is a count
                 out.append(Mention(i, end, src, 1.0))
         word = tok.norm
         if word == form or word in STOPWORDS:

@@ -142,7 +142,7 @@ def test_composite_keys_and_joins(warehouse: Catalog, frames: dict) -> None:
 
 
 def test_values_through_joins(warehouse: Catalog, frames: dict) -> None:
-    kind, rows = figure(warehouse, "How many units were sold to customers in Canada?")
+    _, rows = figure(warehouse, "How many units were sold to customers in Canada?")
     merged = frames["invline"].merge(frames["invoice"], left_on="il_invkey", right_on="in_invkey")
     merged = merged.merge(frames["customer"], left_on="in_custkey", right_on="cu_custkey")
     assert rows[0][0] == merged.loc[merged["cu_ctry"] == "Canada", "il_qty"].sum()
