@@ -123,7 +123,7 @@ def build() -> QuestionSet:
     dove = logs["dovecot"]
     failed = dove.ips(r"\(auth failed, \d+ attempts?[^)]*\):.*?\brip=(" + IP + ")")
     count(
-        "How many failed logins did the mail server (dovecot) log?",
+        "How many dovecot logins ended in 'auth failed'?",
         dove,
         [n for n, _ in failed],
         dove.lines(r"auth failed, \d+ attempts"),
