@@ -121,12 +121,13 @@ def build() -> QuestionSet:
 
     # --- dovecot ------------------------------------------------------------------------------
     dove = logs["dovecot"]
-    failed = dove.ips(r"\(auth failed, \d+ attempts?[^)]*\):.*?\brip=(" + IP + ")")
+    # "auth failed, N attempts" and "proxy dest auth failed": every line with the phrase
+    failed = dove.ips(r"auth failed\b[^)]*\):.*?\brip=(" + IP + ")")
     count(
         "How many dovecot logins ended in 'auth failed'?",
         dove,
         [n for n, _ in failed],
-        dove.lines(r"auth failed, \d+ attempts"),
+        dove.lines(r"auth failed"),
     )
     by_ip = Counter(ip for _, ip in failed)
     top = unique_top(by_ip, "dovecot failed logins by ip")
