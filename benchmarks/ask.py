@@ -1,41 +1,48 @@
 """Ask benchmark: lakelight's ``ask`` against the LangChain RAG tutorial stack, same questions,
 same local model, one run.
 
-What it measures:
+What it measures, on every question set (``--sets``, default all: ``lakelight`` — our own
+Superstore/Chinook/fail2ban questions — and the per-schema sets ``heldout_tpch`` (HELD OUT of
+the tuning loop), ``chinook_pascal``, ``lahman``, ``logs_fail2ban``; see
+``benchmarks/questions/README.md``), each against its own workspace:
 
-1. lakelight on the eval question set (``benchmarks/questions/lakelight.jsonl``, 89 questions,
-   scored by ``lakelight.rag.evaluate``): accuracy overall and per kind, citation hit rate,
-   "don't know" correctness, how often it said "don't know" to an answerable question, and
-   ``ask`` latency p50/p95 end to end. Twice: with the bundled local model (SmolLM2-135M,
+1. lakelight, scored by ``lakelight.rag.evaluate``: accuracy overall and per kind, citation hit
+   rate, "don't know" correctness, how often it said "don't know" to an answerable question,
+   and ``ask`` latency p50/p95 end to end. Twice: with the bundled local model (SmolLM2-135M,
    ``use_llm=True``, model loaded and warmed before timing) and without it (``use_llm=False``,
    the answers of ``lakelight ask --no-llm``).
 2. The LangChain tutorial stack on the same questions, over the same data exported the way a
-   user would: Superstore as a CSV file, every Chinook table the questions use exported from
-   ``<home>/chinook.db`` to CSV, the fail2ban logs through ``TextLoader`` split one document per
-   line (blank and ``#`` comment lines dropped, as lakelight drops them) -> ``CSVLoader`` for the
-   CSVs -> ``HuggingFaceEmbeddings`` (the same local all-MiniLM-L6-v2, normalized) ->
-   ``FAISS.from_documents`` -> ``as_retriever(k=4)`` -> the prompt "Answer the question using
-   only this context: ..." -> the SAME local model: lakelight's local backend object, called as
-   ``backend.chat([ChatMessage("user", prompt)], max_tokens=64)`` inside a ``RunnableLambda``.
-   Its answers are scored with the same ``score()``. A reply counts as "don't know" (route
-   ``none``) when it matches ``DONT_KNOW`` below (e.g. "I don't know", "not mentioned in the
-   context", "cannot determine"); LangChain returns no citations, so its citation hit rate is 0.
-3. Aggregate-question latency at 100,000 rows: Superstore repeated (10 copies plus 60 rows) as
+   user would: CSV files as they are (Superstore, the TPC-H tables), SQLite tables exported to
+   CSV (Chinook, Chinook-PascalCase, Lahman), log files through ``TextLoader`` split one
+   document per line (blank and ``#`` comment lines dropped, as lakelight drops them) ->
+   ``CSVLoader`` for the CSVs -> ``HuggingFaceEmbeddings`` (the same local all-MiniLM-L6-v2,
+   normalized) -> ``FAISS.from_documents`` -> ``as_retriever(k=4)`` -> the prompt "Answer the
+   question using only this context: ..." -> the SAME local model: lakelight's local backend
+   object, called as ``backend.chat([ChatMessage("user", prompt)], max_tokens=64)`` inside a
+   ``RunnableLambda``. To keep the document count manageable, each set embeds only the tables
+   its questions are about or cite (``--langchain-tables all``: every table). Its answers are
+   scored with the same ``score()``. A reply counts as "don't know" (route ``none``) when it
+   matches ``DONT_KNOW`` below; LangChain returns no citations, so its citation hit rate is 0.
+3. Per set and over every set together (and every set but the held-out ones): accuracy per
+   kind, citation hit rate and latency, per stack.
+4. Aggregate-question latency at 100,000 rows: Superstore repeated (10 copies plus 60 rows) as
    one typed table in a fresh workspace, written through the catalog WITHOUT embeddings (as
    ``tests/rag/conftest.py``'s ``ingest`` does); ``ask(..., use_llm=False)`` on aggregate
    questions, p50/p95 over ``--agg-runs`` rounds. Should a question fall through to retrieval
    (which would embed all 100k rows first), it is reported, not timed.
-4. Retrieval latency at 100k rows is measured by ``benchmarks/ingest.py``: not repeated here.
+5. Retrieval latency at 100k rows is measured by ``benchmarks/ingest.py``: not repeated here.
 
-Run it from the repository root (about 15-25 minutes on 2 cores):
+Run it from the repository root (every set with LangChain: about an hour on 2 cores):
 
-    .venv/bin/python benchmarks/ask.py --home .lakelight-eval
-    .venv/bin/python benchmarks/ask.py --limit 8          # quick check on 8 questions
+    .venv/bin/python benchmarks/ask.py --home .lakelight-eval --homes .evalhomes
+    .venv/bin/python benchmarks/ask.py --sets heldout_tpch,lahman --no-langchain
+    .venv/bin/python benchmarks/ask.py --sets lakelight --limit 8    # quick check
 
-``--home`` is the eval workspace (default ``.lakelight-eval``; built with
-``benchmarks/eval_workspace.py`` when missing, minutes of CPU). ``--no-langchain`` skips part 2,
-``--langchain-tables all`` embeds every Chinook table. Figures are printed, then a JSON line
-(``--json``: the JSON only), which is also appended to ``benchmarks/results/ask.jsonl``.
+``--home`` is the lakelight set's workspace (default ``.lakelight-eval``), ``--homes`` the folder
+with one workspace per other set (``<homes>/<set>``, default ``.evalhomes``); a missing one is
+built with ``benchmarks/eval_workspace.py`` (minutes of CPU each). ``--no-langchain`` skips
+part 2, ``--no-aggregate`` part 4. Figures are printed, then a JSON line (``--json``: the JSON
+only), which is also appended to ``benchmarks/results/ask.jsonl``.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import evalsets  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     append_result,
     machine_info,
@@ -69,18 +77,27 @@ from benchmarks.common import (  # noqa: E402
     timestamp,
     write_csv,
 )
-from benchmarks.eval_workspace import DEFAULT_HOME, LOG_FILES, SUPERSTORE_TABLE, build  # noqa: E402
+from benchmarks.eval_workspace import (  # noqa: E402
+    DEFAULT_HOME,
+    DEFAULT_SET,
+    LOG_FILES,
+    SET_NAMES,
+    SUPERSTORE_TABLE,
+    build,
+    questions_file,
+)
 from lakelight.config import Settings, load_settings  # noqa: E402
 from lakelight.index.catalog import Catalog  # noqa: E402
 from lakelight.index.pipeline import describe_table  # noqa: E402
 from lakelight.ingest import open_source  # noqa: E402
 from lakelight.llm import ChatBackend, ChatMessage, get_backend  # noqa: E402
 from lakelight.rag.answer import Answer  # noqa: E402
-from lakelight.rag.evaluate import load_questions, run_eval  # noqa: E402
+from lakelight.rag.evaluate import load_questions, run_eval, summarize  # noqa: E402
 from lakelight.workspace import Workspace  # noqa: E402
 from tests import data  # noqa: E402
 
-QUESTIONS = ROOT / "benchmarks" / "questions" / "lakelight.jsonl"
+QUESTIONS = questions_file(DEFAULT_SET)
+DEFAULT_HOMES = Path(".evalhomes")  # <homes>/<set> for every set but lakelight (--home)
 
 LANGCHAIN_PROMPT = "Answer the question using only this context:\n{context}\n\nQuestion: {question}"
 LANGCHAIN_K = 4
@@ -176,10 +193,13 @@ def run_scored(items: Sequence[dict[str, Any]], ask: Callable[[str], Answer]) ->
 # --- lakelight ----------------------------------------------------------------------------
 
 
-def open_eval_workspace(home: Path) -> Workspace:
-    if not (home / "catalog.db").exists() or not (home / "chinook.db").exists():
-        log(f"no eval workspace at {home}: building it (minutes of CPU) ...")
-        build(home)
+def open_eval_workspace(home: Path, name: str = DEFAULT_SET) -> Workspace:
+    built = (home / "catalog.db").exists()
+    if name == DEFAULT_SET:
+        built = built and (home / "chinook.db").exists()
+    if not built:
+        log(f"no {name} workspace at {home}: building it (minutes of CPU) ...")
+        build(home, name)
     return Workspace(load_settings(home=home, llm_backend="local"))
 
 
@@ -229,13 +249,67 @@ def export_for_langchain(home: Path, folder: Path, tables: Sequence[str]) -> lis
     return files
 
 
+def used_tables(items: Sequence[dict[str, Any]]) -> list[str]:
+    """Tables a set's questions are about or cite, in first-seen order."""
+    names: list[str] = []
+    for item in items:
+        keys = [str(k).partition(":")[0] for k in item.get("keys") or []]
+        names += [t for t in (item.get("table"), *keys) if t]
+    return list(dict.fromkeys(names))
+
+
+def export_set_for_langchain(
+    name: str, home: Path, folder: Path, tables: Sequence[str]
+) -> list[tuple[str, Path]]:
+    """(table, file) for one of the extra sets: its CSV files as ingested, its SQLite tables
+    exported to CSV, its log files as they are."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if name == "heldout_tpch":
+        return [(t, home / "tpch" / f"{t}.csv") for t in tables]
+    if name == "logs_fail2ban":
+        return [(t, evalsets.fail2ban_logs() / t) for t in tables]
+    db = home / f"{name}.db"
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    files: list[tuple[str, Path]] = []
+    try:
+        for table in tables:
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+            columns = [d[0] for d in cursor.description]
+            rows = [["" if v is None else str(v) for v in row] for row in cursor]
+            path = folder / f"{table}.csv"
+            write_csv(path, columns, rows)
+            files.append((table, path))
+    finally:
+        conn.close()
+    return files
+
+
+def set_tables(name: str, home: Path, items: Sequence[dict[str, Any]], spec: str) -> list[str]:
+    """The tables LangChain embeds for set ``name``: for lakelight ``--langchain-tables``; for
+    the others the tables their questions use (``all``: every table of the set)."""
+    if name == DEFAULT_SET:
+        return langchain_tables(spec, home)
+    if spec.strip().lower() != "all":
+        return used_tables(items)
+    if name == "heldout_tpch":
+        return list(evalsets.TPCH_TABLES)
+    if name == "logs_fail2ban":
+        return list(evalsets.LOG_SET_FILES)
+    conn = sqlite3.connect(f"file:{home / f'{name}.db'}?mode=ro", uri=True)
+    try:
+        return [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    finally:
+        conn.close()
+
+
 def langchain_documents(files: Sequence[tuple[str, Path]]) -> list[Any]:
     from langchain_community.document_loaders import CSVLoader, TextLoader
     from langchain_core.documents import Document
 
     docs: list[Any] = []
+    logs = {*LOG_FILES, *evalsets.LOG_SET_FILES}
     for name, path in files:
-        if name in LOG_FILES:
+        if name in logs:
             for doc in TextLoader(str(path), encoding="utf-8", autodetect_encoding=True).load():
                 docs += [
                     Document(page_content=line, metadata={"source": str(path), "line": n})
@@ -363,19 +437,40 @@ def aggregate_latency(folder: Path, runs: int) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="eval workspace folder")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS, help="question set")
+    parser.add_argument(
+        "--sets",
+        default=",".join(SET_NAMES),
+        help=f"comma-separated question sets to run (default: all of {', '.join(SET_NAMES)})",
+    )
+    parser.add_argument(
+        "--home", type=Path, default=DEFAULT_HOME, help="workspace of the lakelight set"
+    )
+    parser.add_argument(
+        "--homes",
+        type=Path,
+        default=DEFAULT_HOMES,
+        help="folder holding one workspace per other set, <homes>/<set> (built when missing)",
+    )
+    parser.add_argument(
+        "--questions", type=Path, default=None, help="another file for the lakelight set"
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--no-langchain", action="store_true", help="skip the LangChain stack")
     parser.add_argument(
         "--langchain-tables",
         default=",".join(DEFAULT_LANGCHAIN_TABLES),
-        help="comma-separated tables LangChain embeds, or 'all' (default: those the questions use)",
+        help="tables LangChain embeds for the lakelight set (comma-separated), or 'all' "
+        "(then every set embeds all its tables; default: those the questions use)",
     )
     parser.add_argument("--agg-runs", type=int, default=20, help="timed runs per 100k question")
     parser.add_argument("--no-aggregate", action="store_true", help="skip the 100k-row part")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.sets = [n.strip() for n in args.sets.split(",") if n.strip()]
+    unknown = [n for n in args.sets if n not in SET_NAMES]
+    if unknown:
+        parser.error(f"unknown set(s) {', '.join(unknown)}: choose from {', '.join(SET_NAMES)}")
+    return args
 
 
 def langchain_tables(spec: str, home: Path) -> list[str]:
@@ -390,13 +485,13 @@ def langchain_tables(spec: str, home: Path) -> list[str]:
 
 
 def per_question(
-    items: Sequence[dict[str, Any]], runs: dict[str, list[dict[str, Any]]]
+    name: str, items: Sequence[dict[str, Any]], runs: dict[str, list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     out = []
     for i, item in enumerate(items):
-        row: dict[str, Any] = {"id": item.get("id", str(i)), "kind": item.get("kind")}
-        for name, results in runs.items():
-            row[name] = {
+        row: dict[str, Any] = {"set": name, "id": item.get("id", str(i)), "kind": item.get("kind")}
+        for stack, results in runs.items():
+            row[stack] = {
                 "correct": results[i]["correct"],
                 "route": results[i]["route"],
                 "got": str(results[i]["got"])[:160],
@@ -405,38 +500,50 @@ def per_question(
     return out
 
 
-def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    items = load_questions(args.questions)[: args.limit]
-    ws = open_eval_workspace(args.home)
+STACKS = ("lakelight_llm", "lakelight_no_llm", "langchain")
+
+
+def run_set(
+    name: str, args: argparse.Namespace, tmp: Path
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """One question set through every stack: (figures, per-stack result rows, items)."""
+    path = args.questions if (name == DEFAULT_SET and args.questions) else questions_file(name)
+    items = load_questions(path)[: args.limit]
+    home = args.home if name == DEFAULT_SET else args.homes / name
+    ws = open_eval_workspace(home, name)
     result: dict[str, Any] = {
-        "timestamp": timestamp(),
-        "machine": machine_info(),
-        "home": str(args.home),
+        "questions_file": str(path),
+        "home": str(home),
+        "held_out": name.startswith("heldout_"),
         "questions": len(items),
         "question_kinds": dict(Counter(it.get("kind", "?") for it in items)),
     }
     results: dict[str, list[dict[str, Any]]] = {}
     try:
-        log("loading and warming the local model ...")
+        log(f"[{name}] loading and warming the local model ...")
         backend, load_seconds = warm_up(ws, items)
         result["llm"] = {
             "backend": repr(backend),
             "threads": ws.settings.llm_threads,
             "load_seconds": round(load_seconds, 1),
         }
-        log(f"lakelight with the local model: {len(items)} questions ...")
+        log(f"[{name}] lakelight with the local model: {len(items)} questions ...")
         out = run_scored(items, lambda q: ws.ask(q, use_llm=True))
         result["lakelight_llm"], results["lakelight_llm"] = out["figures"], out["results"]
-        log(f"lakelight without a model: {len(items)} questions ...")
+        log(f"[{name}] lakelight without a model: {len(items)} questions ...")
         out = run_scored(items, lambda q: ws.ask(q, use_llm=False))
         result["lakelight_no_llm"], results["lakelight_no_llm"] = out["figures"], out["results"]
         if not args.no_langchain:
-            tables = langchain_tables(args.langchain_tables, args.home)
-            files = export_for_langchain(args.home, tmp / "langchain", tables)
+            tables = set_tables(name, home, items, args.langchain_tables)
+            folder = tmp / "langchain" / name
+            if name == DEFAULT_SET:
+                files = export_for_langchain(home, folder, tables)
+            else:
+                files = export_set_for_langchain(name, home, folder, tables)
             docs = langchain_documents(files)
-            log(f"langchain: embedding {len(docs)} documents from {len(files)} tables ...")
+            log(f"[{name}] langchain: embedding {len(docs)} documents from {len(files)} tables ...")
             rag = LangChainRag(docs, ws.settings.model_path, backend)
-            log(f"langchain: {len(items)} questions ...")
+            log(f"[{name}] langchain: {len(items)} questions ...")
             out = run_scored(items, rag.ask)
             lc = out["figures"]
             lc.pop("llm_use", None)  # lakelight's field, meaningless here
@@ -460,11 +567,38 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             )
     finally:
         ws.close()
+    return result, results, items
+
+
+def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "timestamp": timestamp(),
+        "machine": machine_info(),
+        "sets": {},
+        "per_question": [],
+    }
+    every: dict[str, list[dict[str, Any]]] = {}
+    for name in args.sets:
+        figures, results, items = run_set(name, args, tmp)
+        result["sets"][name] = figures
+        result["per_question"] += per_question(name, items, results)
+        for stack, rows in results.items():
+            every.setdefault(stack, []).extend(rows)
+    # every set together, and every set but the held-out ones
+    result["all_sets"] = {stack: summarize(rows) for stack, rows in every.items()}
+    tuning = [n for n in args.sets if not n.startswith("heldout_")]
+    if len(tuning) != len(args.sets):
+        own = {
+            stack: summarize(
+                [r for q, r in zip(result["per_question"], rows, strict=True) if q["set"] in tuning]
+            )
+            for stack, rows in every.items()
+        }
+        result["all_but_held_out"] = own
     if not args.no_aggregate:
         log(f"aggregate latency at {AGGREGATE_ROWS} rows (no embeddings) ...")
         result["aggregate_100k"] = aggregate_latency(tmp / "agg100k", args.agg_runs)
     result["retrieval_100k"] = "see benchmarks/ingest.py (latency section)"
-    result["per_question"] = per_question(items, results)
     return result
 
 
@@ -483,23 +617,22 @@ def _row(label: str, *cells: Any) -> str:
     return f"  {label:<36}" + "".join(f"{_cell(c):>18}" for c in cells)
 
 
-def report(result: dict[str, Any]) -> str:
-    m = result["machine"]
-    stacks = {
-        "lakelight+LLM": result["lakelight_llm"],
-        "lakelight no-LLM": result["lakelight_no_llm"],
-    }
-    if "langchain" in result:
-        stacks["LangChain+LLM"] = result["langchain"]
+STACK_LABELS = {
+    "lakelight_llm": "lakelight+LLM",
+    "lakelight_no_llm": "lakelight no-LLM",
+    "langchain": "LangChain+LLM",
+}
+
+
+def report_set(name: str, res: dict[str, Any]) -> list[str]:
+    stacks = {STACK_LABELS[k]: res[k] for k in STACKS if k in res}
     sums = {k: v["summary"] for k, v in stacks.items()}
     kinds = sorted({k for s in sums.values() for k in s["accuracy_by_kind"]})
+    held = " (HELD OUT of tuning)" if res["held_out"] else ""
     lines = [
-        "lakelight ask benchmark",
-        f"  cpu: {m['cpu']} ({m['cores']} cores), torch {m['torch']}, python {m['python']}",
-        f"  questions: {result['questions']} {result['question_kinds']} from {result['home']}",
-        f"  local model: {result['llm']['backend']}, {result['llm']['threads']} thread(s), "
-        f"loaded in {result['llm']['load_seconds']} s and warmed before timing (not counted)",
         "",
+        f"set {name}{held}: {res['questions']} questions {res['question_kinds']} from "
+        f"{res['home']}",
         _row("", *stacks),
         _row("accuracy", *(s["accuracy"] for s in sums.values())),
         *(
@@ -514,25 +647,68 @@ def report(result: dict[str, Any]) -> str:
         ),
         _row("ask latency p50 ms", *(s["latency_ms_p50"] for s in sums.values())),
         _row("ask latency p95 ms", *(s["latency_ms_p95"] for s in sums.values())),
-        "",
     ]
-    for name in ("lakelight_llm", "lakelight_no_llm"):
-        fig = result[name]
+    for stack in ("lakelight_llm", "lakelight_no_llm"):
+        fig = res[stack]
         routes = ", ".join(
             f"{r} n={v['n']} p50 {v['p50_ms']} / p95 {v['p95_ms']} ms"
             for r, v in fig["latency_by_route"].items()
         )
-        lines.append(f"  {name}: route agreement {fig['route_agreement']}; by route: {routes}")
+        lines.append(f"  {stack}: route agreement {fig['route_agreement']}; by route: {routes}")
         lines.append(f"    model use: {fig['llm_use']}; model time: {fig.get('llm_ms', '-')}")
-    if "langchain" in result:
-        lc = result["langchain"]
-        ratio = result["accuracy_ratio_lakelight_over_langchain"]
+    if "langchain" in res:
+        lc = res["langchain"]
+        ratio = res["accuracy_ratio_lakelight_over_langchain"]
         lines += [
             f"  LangChain: {lc['documents']} documents from {len(lc['tables'])} tables "
             f"({', '.join(lc['tables'])}), embedded and indexed in {lc['embed_and_index_seconds']}"
-            f" s; retriever k={lc['k']}; model: {lc['model']}; {lc['citations']}",
+            f" s; retriever k={lc['k']}",
             f"  accuracy ratio lakelight+LLM / LangChain+LLM: {ratio if ratio else 'n/a'}x",
         ]
+    return lines
+
+
+def report_overall(label: str, sums: dict[str, dict[str, Any]]) -> list[str]:
+    stacks = [k for k in STACKS if k in sums]
+    kinds = sorted({k for s in sums.values() for k in s["accuracy_by_kind"]})
+    first = sums[stacks[0]]
+    return [
+        "",
+        f"{label}: {first['questions']} questions",
+        _row("", *(STACK_LABELS[k] for k in stacks)),
+        _row("accuracy", *(sums[k]["accuracy"] for k in stacks)),
+        *(
+            _row(f"  {kind}", *(sums[k]["accuracy_by_kind"].get(kind) for k in stacks))
+            for kind in kinds
+        ),
+        _row("citation hit rate", *(sums[k]["citation_hit_rate"] for k in stacks)),
+        _row("ask latency p50 ms", *(sums[k]["latency_ms_p50"] for k in stacks)),
+        _row("ask latency p95 ms", *(sums[k]["latency_ms_p95"] for k in stacks)),
+    ]
+
+
+def report(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    first = next(iter(result["sets"].values()))
+    lines = [
+        "lakelight ask benchmark",
+        f"  cpu: {m['cpu']} ({m['cores']} cores), torch {m['torch']}, python {m['python']}",
+        f"  local model: {first['llm']['backend']}, {first['llm']['threads']} thread(s), "
+        f"loaded and warmed before timing (not counted)",
+    ]
+    names = list(result["sets"])
+    stacks = [k for k in STACKS if k in first]
+    lines += ["", "accuracy per set", _row("set", *(STACK_LABELS[k] for k in stacks))]
+    for name, res in result["sets"].items():
+        label = f"{name}{' *' if res['held_out'] else ''}"
+        lines.append(_row(label, *(res[k]["summary"]["accuracy"] for k in stacks if k in res)))
+    if any(res["held_out"] for res in result["sets"].values()):
+        lines.append("  (* held out of the tuning loop)")
+    for name in names:
+        lines += report_set(name, result["sets"][name])
+    lines += report_overall("every set together", result["all_sets"])
+    if "all_but_held_out" in result:
+        lines += report_overall("every set but the held-out ones", result["all_but_held_out"])
     agg = result.get("aggregate_100k")
     if agg:
         lines += [
@@ -550,10 +726,10 @@ def report(result: dict[str, Any]) -> str:
                 if "p50_ms" in fig
                 else "not timed (not aggregate)"
             )
-            first = f"first {fig['first_ms']} ms" + (
+            first_ms = f"first {fig['first_ms']} ms" + (
                 " incl. value index build" if fig["first_includes_value_index_build"] else ""
             )
-            lines.append(f"    {question!r} [{fig['route']}] {timed} ({first})")
+            lines.append(f"    {question!r} [{fig['route']}] {timed} ({first_ms})")
             lines.append(f"      -> {fig['answer'][:110]!r}")
         if agg["all"]:
             every = agg["all"]
@@ -561,17 +737,14 @@ def report(result: dict[str, Any]) -> str:
                 f"    all aggregate asks: p50 {every['p50_ms']} / p95 {every['p95_ms']} ms"
             )
     lines.append(f"  retrieval latency at 100k rows: {result['retrieval_100k']}")
-    wrong = (
-        {
-            name: [q["id"] for q in result["per_question"] if not q[name]["correct"]]
-            for name in result["per_question"][0]
-            if name not in ("id", "kind")
-        }
-        if result["per_question"]
-        else {}
-    )
-    for name, ids in wrong.items():
-        lines.append(f"  wrong, {name} ({len(ids)}): {' '.join(ids)}")
+    for stack in stacks:
+        for name in names:
+            ids = [
+                q["id"]
+                for q in result["per_question"]
+                if q["set"] == name and stack in q and not q[stack]["correct"]
+            ]
+            lines.append(f"  wrong, {stack}, {name} ({len(ids)}): {' '.join(ids)}")
     return "\n".join(lines)
 
 
