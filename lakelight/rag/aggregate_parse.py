@@ -248,6 +248,9 @@ def parse_question(text: str) -> Question:
     if m := _SUPERLATIVE.search(j):
         q.superlative = (re.fullmatch(_SUPER_DESC, m.group(1)) is not None, q.tok_at(m.start(1)))
     for m in _GROUP.finditer(j):
+        at = q.tok_at(m.start())
+        if m.group(0) == "by" and at and _agent_verb(q.toks[at - 1]):
+            continue  # "placed by customers", "written by": who did it, not a grouping
         q.groups.append(q.tok_at(m.end()))
     if m := _BUCKET.search(j):
         q.bucket = m.group(1) or _BUCKET_WORDS[m.group(2)]
@@ -255,6 +258,15 @@ def parse_question(text: str) -> Question:
     _parse_times(q)
     _parse_comparisons(q)
     return q
+
+
+_PARTICIPLES = wordset("made sold done written given taken shown seen paid bought held run won")
+
+
+def _agent_verb(tok: Tok) -> bool:
+    """A past participle before "by": "placed by", "made by"."""
+    word = fold(tok.raw)
+    return tok.kind == "word" and (word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")))
 
 
 def _is_year(tok: Tok) -> bool:

@@ -104,6 +104,8 @@ def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
         if i in p.table_span:
             p.score += 1.0  # "how many tracks" on Track
             return "count", None
+        if i not in p.explained and i not in p.used and tok.norm in p.other_tables:
+            return "invalid", None  # "how many orders" asked of the customer table
         if i in p.used or tok.norm in COUNT_NOUNS or tok.kind != "word":
             return "count", None
         for m in p.mentions:
@@ -111,8 +113,6 @@ def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
                 if m.src.type in NUMERIC and not p.id_like(m.src):
                     return "sum", m
                 return "distinct", m
-        if i not in p.explained and tok.norm in p.other_tables:
-            return "invalid", None  # "how many tracks" asked of a table that has none
         if i not in p.explained and len(tok.norm) >= 3:
             p.score -= 3.0  # what is counted is the question's point: this table lacks it
         return "count", None

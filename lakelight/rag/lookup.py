@@ -211,10 +211,14 @@ def _chain(
                 reached.append((link.target, [*path, (column, link)]))
         for there, path in reached:
             own = table_words(there)
+            onward = links(there, tables)  # a key pointing further is no answer: follow it
             asked = [
                 c.name
                 for c in there.columns
-                if (cw := column_words(there, c.name)) and cw <= qwords and not cw <= own
+                if c.name not in onward
+                and (cw := column_words(there, c.name))
+                and cw <= qwords
+                and not cw <= own
             ]
             # a column the question names beats a table it names; farther beats nearer
             rank = (bool(asked), hops)
