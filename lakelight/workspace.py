@@ -90,7 +90,7 @@ class Workspace:
         return Asker(
             self.settings,
             self.catalog,
-            self.retriever,
+            lambda: self.retriever,
             lambda: get_backend(self.settings),
             lambda: self.output_guard,
         )

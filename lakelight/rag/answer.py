@@ -62,15 +62,22 @@ class Asker:
         self,
         settings: Settings,
         catalog: Catalog,
-        retriever: Retriever,
+        retriever: Retriever | Callable[[], Retriever],
         backend: Callable[[], ChatBackend | None] | None,
         guard: Callable[[], OutputGuard] | None = None,
     ):
-        self.settings, self.catalog, self.retriever = settings, catalog, retriever
+        self.settings, self.catalog = settings, catalog
+        # a factory, so a question SQL answers never loads the embedding model
+        self._retriever = retriever
         self._backend_factory = backend
         self._guard_factory = guard
         self._guard: OutputGuard | None = None
         self.aggregates = AggregateAnswerer(settings, catalog)
+
+    def retriever(self) -> Retriever:
+        if callable(self._retriever) and not isinstance(self._retriever, Retriever):
+            self._retriever = self._retriever()
+        return self._retriever
 
     def _usable_backend(self) -> ChatBackend | None:
         """The configured model, or None when there is none or it cannot load: answers are
@@ -145,7 +152,7 @@ class Asker:
         t0 = time.perf_counter()
         named = referenced_rows(question, tables, self.catalog)
         names = [t.name for t in tables] if len(tables) < len(self.catalog.list_tables()) else None
-        hits = self.retriever.search(question, self.settings.answer_rows, tables=names)
+        hits = self.retriever().search(question, self.settings.answer_rows, tables=names)
         timings["retrieval_ms"] = _ms(t0)
         evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
         if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
