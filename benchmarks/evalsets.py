@@ -15,10 +15,9 @@ Every set reads files that ``scripts/fetch-data`` put in ``.data/`` (see
   2016-2019, loaded into a SQLite file without primary or foreign keys.
 - ``logs_fail2ban``: eleven fail2ban test logs that ``lakelight.jsonl`` does not use.
 
-Record keys are what lakelight gives these tables today: the row number (1-based, in the order
-written here) for every TPC-H table, and for tables without a unique id-like column; the id column
-otherwise (``KEY_COLUMNS``). ``eval_workspace.py --check`` confirms every gold key exists in a
-built workspace.
+Record keys in the golds are the ones lakelight's own key rule gives these tables
+(``lakelight.ingest.keys.detect_key``, via ``questions/setkit.py``).
+``eval_workspace.py --check`` confirms every gold key exists in a built workspace.
 """
 
 from __future__ import annotations
@@ -320,18 +319,6 @@ def fail2ban_logs() -> Path:
 
 
 # --- what each set ingests --------------------------------------------------------------------
-
-# Tables keyed by an id column (lakelight's id-like, unique-in-the-first-chunk rule); every other
-# table is keyed by its row number.
-KEY_COLUMNS: dict[str, dict[str, str]] = {
-    "heldout_tpch": {},
-    "chinook_pascal": {
-        table: cols[0][0] for table, cols in CHINOOK_PASCAL.values() if cols[0][1] == "pk"
-    },
-    "lahman": {"People": "playerID", "TeamsFranchises": "franchID"},
-    "logs_fail2ban": {},
-}
-
 
 def prepare(name: str, home: Path) -> list[tuple[str, str | None, str | None]]:
     """Write the set's files under ``home`` and return its ingests: (source, table, format)."""

@@ -4,7 +4,7 @@ Column names carry a table prefix and abbreviations (``c_acctbal``, ``o_totalpri
 ``l_shipmode``); no key or foreign key is declared. Lookups name rows the way people write them
 ("order 12,039", "customer #42", "line 3 of order 12,039", ``Customer#000000137``). Every gold
 is a SQL query over an in-memory SQLite copy; aggregates are computed again with pandas.
-Record keys are row numbers (lakelight finds no id-like column in TPC-H's names).
+Record keys are what lakelight detects (``c_custkey``; ``l_orderkey/l_linenumber``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 def build() -> QuestionSet:
     frames = {name: _typed(df) for name, df in tpch_tables().items()}
-    db = Db(frames, id_like=False)
+    db = Db(frames)
     f = frames
     qs = QuestionSet()
 

@@ -4,7 +4,6 @@ keys as lakelight gives them, and the checks that keep a gold honest."""
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +26,6 @@ __all__ = [
 ]
 
 KEY_CHUNK = 2000  # lakelight's read_batch_size: a key column must be unique in the first chunk
-_ID_LIKE = re.compile(r"(?:Id|ID|_id)$")
 
 
 def comma(n: int | str) -> str:
@@ -45,15 +43,13 @@ def top_n(counts: dict[Any, float], n: int, what: str) -> list[Any]:
 
 class Db:
     """A SQLite database (a copy in memory, or a file read-only) plus the record keys of its
-    tables as lakelight makes them: an id-like column (a name ending in Id/ID) unique and never
-    empty in the first 2,000 rows, else the 1-based row number; a repeated id after the first
-    chunk gets ``#<row>`` appended."""
+    tables as lakelight makes them (``_record_keys``); a repeated key after the first chunk
+    gets ``#<row>`` appended."""
 
     def __init__(
         self,
         frames: dict[str, pd.DataFrame] | None = None,
         path: Path | None = None,
-        id_like: bool = True,
     ) -> None:
         if path is not None:
             self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -61,7 +57,6 @@ class Db:
             self.conn = sqlite3.connect(":memory:")
             for name, df in (frames or {}).items():
                 df.to_sql(name, self.conn, index=False)
-        self.id_like = id_like
         self._keys: dict[str, list[str]] = {}
 
     def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -93,7 +88,7 @@ class Db:
             cursor = self.conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
             names = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
-            self._keys[table] = _record_keys(names, rows, self.id_like)
+            self._keys[table] = _record_keys(table, names, rows)
         return self._keys[table]
 
     def key(self, table: str, rowid: int) -> str:
@@ -101,26 +96,20 @@ class Db:
         return f"{table}:{self.keys(table)[rowid - 1]}"
 
 
-def _record_keys(names: Sequence[str], rows: Sequence[tuple[Any, ...]], id_like: bool) -> list[str]:
-    head = rows[:KEY_CHUNK]
-    column = None
-    if id_like:
-        for i, name in enumerate(names):
-            values = [r[i] for r in head]
-            if (
-                _ID_LIKE.search(name)
-                and values
-                and all(v is not None and str(v).strip() != "" for v in values)
-                and all(isinstance(v, int | str) for v in values)
-                and len({str(v) for v in values}) == len(values)
-            ):
-                column = i
-                break
-    if column is None:
+def _record_keys(table: str, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    """Keys by lakelight's own rule (``lakelight.ingest.keys.detect_key`` on the first chunk):
+    a key names a row, it is no answer, so the golds may use the library's choice."""
+    from lakelight.ingest.keys import detect_key
+    from lakelight.ingest.rows import infer_columns
+
+    head = [dict(zip(names, r, strict=True)) for r in rows[:KEY_CHUNK]]
+    columns, _ = detect_key(infer_columns(list(names), head), head, table=table)
+    if not columns:
         return [str(n) for n in range(1, len(rows) + 1)]
+    at = [list(names).index(c) for c in columns]
     keys, seen = [], set()
     for position, row in enumerate(rows, 1):
-        key = str(row[column])
+        key = "/".join(str(row[i]) for i in at)
         if key in seen:
             key = f"{key}#{position}"
         seen.add(key)
