@@ -6,7 +6,7 @@ from __future__ import annotations
 from lakelight.index.catalog import TableInfo
 from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, Question, Tok
 from lakelight.rag.aggregate_sql import Filter, Hop, Shape, Source
-from lakelight.rag.linking import Mention
+from lakelight.rag.linking import Mention, table_form
 from lakelight.rag.plan_state import PlanState
 from lakelight.rag.words import STOPWORDS, fold
 
@@ -314,10 +314,36 @@ def _soft(p: PlanState, i: int) -> bool:
     return i in p.explained and i not in p.used and tok.kind == "word" and len(tok.norm) >= 3
 
 
+def _own_service(p: PlanState) -> None:
+    """A word naming the log's own service explains the table, not a message: "ssh" on the
+    sshd log, "ftp" on vsftpd's."""
+    names = [table_form(p.t)[1]]
+    program = next((c.name for c in p.t.columns if c.name == "program"), None)
+    if program is not None:
+        top = ((p.t.profile or {}).get(program) or {}).get("top") or []
+        names += [fold(str(v)) for v, _ in top[:3]]
+    for i, tok in enumerate(p.q.toks):
+        if _leftover(p, i) and len(tok.norm) >= 3 and any(tok.norm in n for n in names):
+            p.use(i, i + 1)
+            p.score += 0.5
+
+
+def _selects_nothing(p: PlanState, column: str, phrase: str) -> bool:
+    """With event filters found, no row they pick holds ``phrase``."""
+    events = [f for f in p.filters if f.src.column.startswith("event_") and not f.src.path]
+    if not events:
+        return False
+    return not p.values.contains(
+        p.t.sql_name, column, phrase, [(f.src.column, f.value) for f in events]
+    )
+
+
 def text_filters(p: PlanState) -> bool:
     """Leftover words found in a text column (log messages) filter on it; a leftover name that
     is not found anywhere means the table cannot answer."""
     toks, columns = p.q.toks, p.values.text_columns(p.t.sql_name)
+    if p.t.kind == "log":
+        _own_service(p)
     runs: list[list[int]] = []
     for i in range(len(toks)):
         if _leftover(p, i) or (columns and _soft(p, i)):
@@ -338,6 +364,12 @@ def text_filters(p: PlanState) -> bool:
                 column = next(
                     (c for c in columns if p.values.contains(p.t.sql_name, c, phrase)), None
                 )
+                if column is not None and _selects_nothing(p, column, phrase):
+                    # the rows the events already pick never say it: a word that describes
+                    # them ("failed SMTP logins" on a mail log), not one that narrows them
+                    p.use(part[0], part[-1] + 1)
+                    pending = [i for i in pending if i not in part]
+                    continue
                 if column is not None:
                     p.filters.append(Filter(p.own(column), "like", phrase))
                     p.use(part[0], part[-1] + 1)

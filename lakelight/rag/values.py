@@ -80,7 +80,7 @@ class ValueIndex:
             if all(w.isalpha() and len(w) >= 3 for w in key):
                 self.stemmed[tuple(word_stem(w) for w in key)] += refs
         self._tables = {t.sql_name: t for t in tables}
-        self._contains: dict[tuple[str, str, str], bool] = {}
+        self._contains: dict[tuple[str, str, str, str], bool] = {}
 
     @classmethod
     def build(
@@ -152,17 +152,27 @@ class ValueIndex:
     def text_columns(self, table: str) -> list[str]:
         return self.texts.get(table, [])
 
-    def contains(self, table: str, column: str, phrase: str) -> bool:
-        """Some row's ``column`` contains ``phrase`` (case-insensitive); cached."""
-        key = (table, column, phrase)
+    def contains(
+        self,
+        table: str,
+        column: str,
+        phrase: str,
+        where: list[tuple[str, list[Any]]] | None = None,
+    ) -> bool:
+        """Some row's ``column`` contains ``phrase`` (case-insensitive), among the rows whose
+        ``where`` columns hold one of the given values; cached."""
+        key = (table, column, phrase, repr(where))
         if key not in self._contains:
             info = self._tables.get(table)
             found = False
             if info is not None:
-                col = table_for(info.sql_name, info.columns).c[column]
+                mat = table_for(info.sql_name, info.columns)
+                col = mat.c[column]
                 pattern = "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
+                query = sa.select(sa.literal(1)).where(sa.func.lower(col).like(pattern))
+                for name, values in where or []:
+                    query = query.where(mat.c[name].in_(values))
                 with self.engine.connect() as conn:
-                    query = sa.select(sa.literal(1)).where(sa.func.lower(col).like(pattern))
                     found = conn.execute(query.limit(1)).first() is not None
             self._contains[key] = found
         return self._contains[key]

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
+from lakelight import naming
+
 _TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?![\w.]*\w)")
 
@@ -28,11 +30,7 @@ def fold(text: str) -> str:
 
 
 def singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    return naming.singular(word)
 
 
 def stem(word: str) -> str:
