@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import sqlglot
 from sqlglot import exp
 
@@ -39,8 +40,14 @@ class Computed:
 
 
 class AggregateAnswerer:
-    def __init__(self, settings: Settings, catalog: Catalog):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+    ):
         self.settings, self.catalog = settings, catalog
+        self._embed = embed  # for words no value spells; the model loads only if needed
         self._values: tuple[int, ValueIndex] | None = None
 
     def values(self, tables: list[TableInfo]) -> ValueIndex:
@@ -48,7 +55,9 @@ class AggregateAnswerer:
         generation = self.catalog.generation()
         if self._values is None or self._values[0] != generation:
             all_tables = self.catalog.list_tables()
-            self._values = (generation, ValueIndex.build(self.catalog.engine, all_tables))
+            index = ValueIndex.build(self.catalog.engine, all_tables)
+            index.embed = self._embed
+            self._values = (generation, index)
         return self._values[1]
 
     def answer(

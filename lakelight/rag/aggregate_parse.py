@@ -52,7 +52,8 @@ QUESTION_WORDS = wordset(
     week hour minute last past recent previous between since after before until dataset data
     table file database catalog whole everything across value expensive priciest cheap long
     short ratio equal exactly least more less greater fewer higher lower above below under
-    over exceeding"""
+    over exceeding inch foot feet pound lb kg kilogram gram meter metre centimeter cm mm km
+    mile dollar usd euro eur percent second millisecond ms byte kb mb gb"""
 )
 
 NEGATIONS = wordset("not no without never except excluding nor neither none nobody nothing")
@@ -111,7 +112,7 @@ _MONTH_YEAR = re.compile(rf"\b({_MONTH_NAMES}),? (#\d+)")
 _MONTH_ONLY = re.compile(rf"\b(?:{_PREP}) ({_MONTH_NAMES})\b")
 _YEAR = re.compile(rf"\b(?:{_PREP}|year|since|after|before|until|till|from|through) (#\d+)")
 _SINCE = re.compile(r"\b(since|after|from|starting|before|until|till|prior to|up until) (#\d+)")
-_DATE_RANGE = re.compile(r"\bbetween (#\d+) and (#\d+)")
+_DATE_RANGE = re.compile(r"\b(?:between (#\d+) and|from (#\d+) (?:to|through|until|till)) (#\d+)")
 _ON_DATE = re.compile(r"\b(?:on|in|during|for) (#\d+)")
 
 
@@ -322,7 +323,7 @@ def _parse_times(q: Question) -> None:
         taken.update(range(*span))
 
     for m in _DATE_RANGE.finditer(j):
-        a, b = q.num(m.group(1)), q.num(m.group(2))
+        a, b = q.num(m.group(1) or m.group(2)), q.num(m.group(3))
         lo, hi = _bound(a, False), _bound(b, True)
         if lo and hi:
             add(TimeSpec("range", lo, hi), q.span(m))

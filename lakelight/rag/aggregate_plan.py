@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from lakelight.rag.aggregate_parse import TimeSpec
+from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, TimeSpec
 from lakelight.rag.aggregate_shape import bare_numbers, resolve_shape, text_filters
 from lakelight.rag.aggregate_sql import Filter, Shape, Source
 from lakelight.rag.linking import Mention, column_form
 from lakelight.rag.plan_state import NUMERIC, PlanState
 from lakelight.rag.values import ValueMatch
+from lakelight.rag.words import STOPWORDS
 
 MONEY = ("sale", "amount", "total", "price", "unitprice", "cost", "revenue", "value", "spend")
 _FILLERS = frozenset({"the", "a", "an", "each", "every", "all", "of", "is", "=", "equal", "to"})
@@ -28,6 +29,7 @@ class TablePlanner(PlanState):
         self.mention_table()
         ok = (
             self._values()
+            and self._similar_values()
             and self._numbers_with_columns()
             and self._comparisons()
             and self._times()
@@ -73,6 +75,54 @@ class TablePlanner(PlanState):
                 self.use(adjacent.start, adjacent.end)
                 self.score += 0.5
         return True
+
+    def _similar_values(self) -> bool:
+        """Words no value spells that mean one ("probed non-existent files" → event_action
+        'file not found'), judged by the embedding model, longest run first."""
+        toks = self.q.toks
+        machinery = {i for positions in self.q.aggs.values() for i in positions}
+        if self.q.superlative:
+            machinery.add(self.q.superlative[1])
+        runs: list[list[int]] = []
+        for i, tok in enumerate(toks):
+            free = i not in self.used and i not in machinery and tok.kind == "word"
+            if free and len(tok.norm) >= 3 and tok.norm not in STOPWORDS:
+                if runs and runs[-1][-1] == i - 1:
+                    runs[-1].append(i)
+                else:
+                    runs.append([i])
+        spans = [
+            run[a:b]
+            for run in runs
+            for size in range(min(len(run), 4), 0, -1)
+            for a in range(len(run) - size + 1)
+            if (b := a + size)
+            and not (size == 1 and toks[run[a]].norm in (COUNT_NOUNS | QUESTION_WORDS))
+        ]
+        texts = [" ".join(toks[i].raw for i in span) for span in spans]
+        taken: set[int] = set()
+        for n, ref, _ in self.values.similar_value(self.t.sql_name, texts):
+            span = spans[n]
+            if any(i in taken for i in span) or any(
+                f.src.column == ref.column for f in self.filters
+            ):
+                continue
+            if not self.values.contains(
+                self.t.sql_name,
+                ref.column,
+                str(ref.value),
+                [*self._own_in(), (ref.column, [ref.value])],
+            ):
+                continue  # with what the question already picks, that value holds no row
+            self.filters.append(Filter(self.own(ref.column), "in", [ref.value]))
+            self.use(span[0], span[-1] + 1)
+            taken.update(span)
+            self.score += 1.0
+        return True
+
+    def _own_in(self) -> list[tuple[str, list[Any]]]:
+        """The equality filters found so far on the table's own columns."""
+        return [(f.src.column, f.value) for f in self.filters if f.op == "in" and not f.src.path]
 
     def _source_of(self, table: str, column: str) -> Source | None:
         if table == self.t.sql_name:

@@ -334,7 +334,7 @@ def _selects_nothing(p: PlanState, column: str, phrase: str) -> bool:
     if not events:
         return False
     return not p.values.contains(
-        p.t.sql_name, column, phrase, [(f.src.column, f.value) for f in events]
+        p.t.sql_name, column, phrase, [(f.src.column, f.value) for f in events if f.op == "in"]
     )
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from lakelight.config import Settings
 from lakelight.errors import LakelightError, NothingIngestedError, QuestionError
 from lakelight.guard.policy import OutputGuard
@@ -72,12 +74,15 @@ class Asker:
         self._backend_factory = backend
         self._guard_factory = guard
         self._guard: OutputGuard | None = None
-        self.aggregates = AggregateAnswerer(settings, catalog)
+        self.aggregates = AggregateAnswerer(settings, catalog, self._embed)
 
     def retriever(self) -> Retriever:
         if callable(self._retriever) and not isinstance(self._retriever, Retriever):
             self._retriever = self._retriever()
         return self._retriever
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self.retriever().indexes.embedder.embed(texts)
 
     def _usable_backend(self) -> ChatBackend | None:
         """The configured model, or None when there is none or it cannot load: answers are

@@ -5,9 +5,11 @@ and value that hold them. Built once per catalog generation and shared by every 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -80,6 +82,10 @@ class ValueIndex:
             if all(w.isalpha() and len(w) >= 3 for w in key):
                 self.stemmed[tuple(word_stem(w) for w in key)] += refs
         self._tables = {t.sql_name: t for t in tables}
+        # set by the caller: texts → unit vectors (the embedding model), loaded on first use
+        self.embed: Callable[[list[str]], np.ndarray] | None = None
+        self._span_vectors: dict[str, np.ndarray] = {}
+        self._value_vectors: dict[str, tuple[list[ValueRef], np.ndarray]] = {}
         self._contains: dict[tuple[str, str, str, str], bool] = {}
 
     @classmethod
@@ -177,6 +183,52 @@ class ValueIndex:
             self._contains[key] = found
         return self._contains[key]
 
+    def similar_value(self, table: str, spans: list[str]) -> list[tuple[int, ValueRef, float]]:
+        """For each span of words, the value of one of ``table``'s few-valued text columns
+        that means the same ("non-existent files" → "file not found"), if one clearly does:
+        cosine ≥ SIMILAR_VALUE and SIMILAR_MARGIN above any other value."""
+        if self.embed is None or not spans:
+            return []
+        refs, matrix = self._values_of(table)
+        if not refs:
+            return []
+        missing = [t for t in dict.fromkeys(spans) if t not in self._span_vectors]
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._span_vectors[text] = vector
+        found = []
+        for n, text in enumerate(spans):
+            scores = matrix @ self._span_vectors[text]
+            order = np.argsort(-scores)
+            best = refs[int(order[0])]
+            runner = next(
+                (float(scores[j]) for j in order[1:] if refs[int(j)].value != best.value), 0.0
+            )
+            top = float(scores[order[0]])
+            if top >= SIMILAR_VALUE and top - runner >= SIMILAR_MARGIN:
+                found.append((n, best, top))
+        return found
+
+    def _values_of(self, table: str) -> tuple[list[ValueRef], np.ndarray]:
+        if table not in self._value_vectors:
+            refs = [
+                r
+                for rs in self.values.values()
+                for r in rs
+                if r.table == table
+                and self.distinct.get((table, r.column), MAX_FEW + 1) <= MAX_FEW
+                and isinstance(r.value, str)
+                and sum(c.isalpha() for c in r.value) >= 3
+            ]
+            assert self.embed is not None
+            vectors = self.embed([str(r.value) for r in refs]) if refs else np.zeros((0, 1))
+            self._value_vectors[table] = (refs, vectors)
+        return self._value_vectors[table]
+
+
+SIMILAR_VALUE = 0.6  # all-MiniLM-L6-v2 cosine of a paraphrase and the value it means
+SIMILAR_MARGIN = 0.15
+MAX_FEW = 50  # columns with more distinct values are names, not categories of events
 
 _DERIVED = ("fully", "ful", "ure", "ing", "ed")
 
