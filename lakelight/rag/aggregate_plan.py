@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, TimeSpec
-from lakelight.rag.aggregate_shape import bare_numbers, resolve_shape, text_filters
+from lakelight.rag.aggregate_parse import TimeSpec
+from lakelight.rag.aggregate_shape import bare_numbers, own_service, resolve_shape, text_filters
 from lakelight.rag.aggregate_sql import Filter, Shape, Source
 from lakelight.rag.linking import Mention, column_form
 from lakelight.rag.plan_state import NUMERIC, PlanState
@@ -27,6 +27,8 @@ class TablePlanner(PlanState):
         if not self.is_aggregate():
             return None  # its aggregate words name a column: "the total price of order 7"
         self.mention_table()
+        if self.t.kind == "log":
+            own_service(self)  # "MySQL" on the mysqld log names the log, not a value
         ok = (
             self._values()
             and self._similar_values()
@@ -96,8 +98,7 @@ class TablePlanner(PlanState):
             for run in runs
             for size in range(min(len(run), 4), 0, -1)
             for a in range(len(run) - size + 1)
-            if (b := a + size)
-            and not (size == 1 and toks[run[a]].norm in (COUNT_NOUNS | QUESTION_WORDS))
+            if (b := a + size) and size >= 2  # one word alone is too often a near miss
         ]
         texts = [" ".join(toks[i].raw for i in span) for span in spans]
         taken: set[int] = set()

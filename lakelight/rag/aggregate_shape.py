@@ -314,7 +314,7 @@ def _soft(p: PlanState, i: int) -> bool:
     return i in p.explained and i not in p.used and tok.kind == "word" and len(tok.norm) >= 3
 
 
-def _own_service(p: PlanState) -> None:
+def own_service(p: PlanState) -> None:
     """A word naming the log's own service explains the table, not a message: "ssh" on the
     sshd log, "ftp" on vsftpd's."""
     names = [table_form(p.t)[1]]
@@ -342,8 +342,6 @@ def text_filters(p: PlanState) -> bool:
     """Leftover words found in a text column (log messages) filter on it; a leftover name that
     is not found anywhere means the table cannot answer."""
     toks, columns = p.q.toks, p.values.text_columns(p.t.sql_name)
-    if p.t.kind == "log":
-        _own_service(p)
     runs: list[list[int]] = []
     for i in range(len(toks)):
         if _leftover(p, i) or (columns and _soft(p, i)):

@@ -198,6 +198,7 @@ def _chain(
     says the answer goes beyond naming the next row: a column the question names, or a
     farther table."""
     qwords = set(content_words(question))
+    source_words = [column_words(table, c.name) for c in table.columns]
     frontier: list[tuple[TableInfo, list[tuple[str, Link]]]] = [(table, [])]
     seen = {table.id}
     best_found: tuple[tuple[bool, int], TableInfo, list[tuple[str, Link]], list[str]] | None = None
@@ -211,6 +212,15 @@ def _chain(
                 reached.append((link.target, [*path, (column, link)]))
         for there, path in reached:
             own = table_words(there)
+            # the question must name the table, or the key that leads to it ("support rep")
+            named = own <= qwords or any(
+                (cw := column_words(t, c)) and cw <= qwords
+                for (c, _), t in zip(
+                    path, [table, *(link.target for _, link in path)], strict=False
+                )
+            )
+            if not named:
+                continue
             onward = links(there, tables)  # a key pointing further is no answer: follow it
             asked = [
                 c.name
@@ -219,10 +229,11 @@ def _chain(
                 and (cw := column_words(there, c.name))
                 and cw <= qwords
                 and not cw <= own
+                and cw not in source_words  # "the customer with email x": x's column
             ]
             # a column the question names beats a table it names; farther beats nearer
             rank = (bool(asked), hops)
-            if (own <= qwords or asked) and (best_found is None or rank > best_found[0]):
+            if best_found is None or rank > best_found[0]:
                 best_found = (rank, there, path, asked)
         frontier = reached
     if best_found is None:
