@@ -20,7 +20,6 @@ from lakelight.config import load_settings
 from lakelight.errors import LakelightError
 from lakelight.index.pipeline import IngestReport, reason_kind
 from lakelight.ingest import Format
-from lakelight.records import Hit
 from lakelight.workspace import Workspace
 
 app = typer.Typer(
@@ -133,16 +132,6 @@ def _print_report(report: dict[str, Any]) -> None:
             )
 
 
-def _hit_json(hit: Hit) -> dict[str, Any]:
-    return {
-        "source": hit.source,
-        "table": hit.table,
-        "key": hit.key,
-        "score": hit.score,
-        "row": hit.row,
-    }
-
-
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="What to look for: words, ids, codes, IPs, names.")],
@@ -157,11 +146,9 @@ def search(
 
     def body() -> None:
         with _workspace() as ws:
-            if not ws.tables():
-                raise LakelightError("Nothing ingested yet: run `lakelight ingest SOURCE` first")
             hits = ws.search(text, k, tables=table, sources=source)
         if as_json:
-            _dump([_hit_json(h) for h in hits])
+            _dump([h.as_dict() for h in hits])
             return
         if not hits:
             out.print("No rows found.")
@@ -348,28 +335,7 @@ def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     def body() -> None:
         with _workspace() as ws:
             infos = ws.tables()
-        data: list[dict[str, Any]] = [
-            {
-                "source": t.source,
-                "table": t.name,
-                "sql_table": t.sql_name,
-                "kind": t.kind,
-                "rows": t.row_count,
-                "key": t.primary_key or t.key_origin,
-                "columns": t.profile or {c.name: {"type": c.type} for c in t.columns},
-                "foreign_keys": [
-                    {
-                        "column": fk.column,
-                        "table": fk.table,
-                        "ref_column": fk.ref_column,
-                        "origin": fk.origin,
-                        "source": fk.ref_source or t.source,
-                    }
-                    for fk in t.foreign_keys
-                ],
-            }
-            for t in infos
-        ]
+        data = [t.as_dict() for t in infos]
         if as_json:
             _dump(data)
             return
@@ -417,16 +383,13 @@ def guard_scan(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """PII findings (type, span, score, where) in a file or a text; never the PII itself."""
-    from collections import Counter
-
-    from lakelight.guard.pii import PiiDetector
-    from lakelight.guard.scan import scan_target
 
     def body() -> None:
-        findings = scan_target(target, PiiDetector(load_settings()))
-        counts = dict(Counter(f["type"] for f in findings).most_common())
+        with _workspace() as ws:
+            scan = ws.scan_pii(target)
+        findings, counts = scan["findings"], scan["counts"]
         if as_json:
-            _dump({"findings": findings, "counts": counts})
+            _dump(scan)
             return
         if not findings:
             out.print("No PII found.")

@@ -109,6 +109,16 @@ class Hit:
     similarity: float | None = None  # cosine of query and record, when the vector side found it
     keyword_rank: int | None = None  # 1-based rank in the keyword ranking, when it found it
 
+    def as_dict(self) -> dict[str, Any]:
+        """The shape `lakelight search --json` and `POST /v1/search` return."""
+        return {
+            "source": self.source,
+            "table": self.table,
+            "key": self.key,
+            "score": self.score,
+            "row": self.row,
+        }
+
 
 class TableStream(Protocol):
     """A table a connector can read: its schema up front, then its rows in batches."""

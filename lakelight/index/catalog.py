@@ -106,6 +106,28 @@ class TableInfo:
     foreign_keys: list[ForeignKey]
     naming: dict[str, Any] | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The shape `lakelight tables --json` and `GET /v1/tables` return."""
+        return {
+            "source": self.source,
+            "table": self.name,
+            "sql_table": self.sql_name,
+            "kind": self.kind,
+            "rows": self.row_count,
+            "key": self.primary_key or self.key_origin,
+            "columns": self.profile or {c.name: {"type": c.type} for c in self.columns},
+            "foreign_keys": [
+                {
+                    "column": fk.column,
+                    "table": fk.table,
+                    "ref_column": fk.ref_column,
+                    "origin": fk.origin,
+                    "source": fk.ref_source or self.source,
+                }
+                for fk in self.foreign_keys
+            ],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:

@@ -44,9 +44,11 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     llm: str = "not used"  # "phrased", "extractive: <why>", "not used"
     redacted: dict[str, int] = field(default_factory=dict)  # PII type → values the guard removed
+    answer_id: str | None = None  # set when the answer was kept for feedback (the HTTP API)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The one body `lakelight ask --json` prints and `POST /v1/ask` returns."""
+        body: dict[str, Any] = {
             "answer": self.answer,
             "route": self.route,
             "citations": [c.as_dict() for c in self.citations],
@@ -55,6 +57,9 @@ class Answer:
             "llm": self.llm,
             "redacted": self.redacted,
         }
+        if self.answer_id is not None:
+            body["answer_id"] = self.answer_id
+        return body
 
 
 class Asker:
@@ -66,13 +71,13 @@ class Asker:
         catalog: Catalog,
         retriever: Retriever | Callable[[], Retriever],
         backend: Callable[[], ChatBackend | None] | None,
-        guard: Callable[[], OutputGuard] | None = None,
+        guard: Callable[[], OutputGuard],
     ):
         self.settings, self.catalog = settings, catalog
         # a factory, so a question SQL answers never loads the embedding model
         self._retriever = retriever
         self._backend_factory = backend
-        self._guard_factory = guard
+        self._guard_factory = guard  # required: nothing leaves without the output guard
         self._guard: OutputGuard | None = None
         self.aggregates = AggregateAnswerer(settings, catalog, self._embed)
 
@@ -122,8 +127,6 @@ class Asker:
     def _apply_guard(self, result: Answer, timings: dict[str, float]) -> None:
         """Nothing leaves without the guard: PII the policy blocks is removed from the
         answer and its citations."""
-        if self._guard_factory is None:
-            return
         t0 = time.perf_counter()
         if self._guard is None:
             self._guard = self._guard_factory()

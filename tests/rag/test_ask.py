@@ -58,7 +58,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
 
 
 def ask_with(ws: Workspace, fake: FakeBackend, question: str) -> Answer:
-    return Asker(ws.settings, ws.catalog, ws.retriever, lambda: fake).ask(question)
+    return Asker(ws.settings, ws.catalog, ws.retriever, lambda: fake, lambda: ws.output_guard).ask(
+        question
+    )
 
 
 def sales_rows() -> list[dict[str, str]]:
@@ -198,7 +200,7 @@ def test_capable_model_writes_sql_that_the_guard_checks(ws: Workspace) -> None:
         '```sql\nSELECT AVG("Quantity") FROM sales WHERE "Category" = \'Furniture\' '
         "AND \"Segment\" = 'Consumer'\n```"
     )
-    asker = Asker(ws.settings, ws.catalog, ws.retriever, lambda: good)
+    asker = Asker(ws.settings, ws.catalog, ws.retriever, lambda: good, lambda: ws.output_guard)
     allowed = {t.sql_name for t in ws.tables()}
     answer = asker.aggregates._text_to_sql(question, ws.tables(), good, allowed, {})
     rows = [r for r in sales_rows() if r["Category"] == "Furniture" and r["Segment"] == "Consumer"]
