@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         50, ge=1, description="Candidates each ranking (vector, keyword) gives to fusion."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    exact_max_rows: int = Field(
+        20,
+        ge=0,
+        description="A code-like query term (or the query's whole phrase) held by at most this "
+        "many rows ranks those rows first; 0 turns the exact-match tier off.",
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     answer_rows: int = Field(8, ge=1, description="Rows retrieved to answer a lookup question.")
     relevance_floor: float = Field(

@@ -59,3 +59,8 @@ def airports_csv() -> Path:
 def islp_csv(name: str) -> Path:
     """An ISLP data set as CSV, e.g. ``islp_csv("Default")``."""
     return _need(DATA / "islp" / f"{name}.csv")
+
+
+def tpch_csv(name: str) -> Path:
+    """A TPC-H table at scale factor 0.01 as tpchgen-cli writes it, e.g. ``tpch_csv("part")``."""
+    return _need(DATA / "tpch" / f"{name}.csv")

@@ -152,5 +152,29 @@ class KeywordIndex:
             hits = [h for h in hits if h[0] in allowed]
         return hits[:k]
 
+    def identifying(self, text: str, most: int, allowed: set[int] | None = None) -> dict[int, int]:
+        """Rows holding an identifying term of ``text``, with how many they hold. A term
+        identifies when it is code-like (``is_identifier``) or the query's whole phrase, and at
+        most ``most`` rows hold it: a year in every row identifies nothing."""
+        terms = query_terms(text)
+        phrases = [t for t in terms if is_identifier(t)]
+        if len(terms) >= 2:
+            phrases.append(" ".join(terms))
+        held: dict[int, int] = {}
+        for phrase in phrases:
+            try:
+                rows = self.db.execute(
+                    "SELECT rowid FROM kw WHERE kw MATCH ? LIMIT ?",
+                    ('"' + phrase.replace('"', '""') + '"', most + 1),
+                ).fetchall()
+            except sqlite3.OperationalError:
+                continue
+            if len(rows) > most:
+                continue
+            for (vid,) in rows:
+                if allowed is None or vid in allowed:
+                    held[int(vid)] = held.get(int(vid), 0) + 1
+        return held
+
     def close(self) -> None:
         self.db.close()

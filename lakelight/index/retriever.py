@@ -1,6 +1,7 @@
-"""Hybrid retrieval: vector and keyword rankings fused by reciprocal rank fusion, with
-filters by source and table applied inside both searches (not after), so filtered results
-are as complete as unfiltered ones."""
+"""Hybrid retrieval: vector and keyword rankings fused (``fusion``: rows holding an
+identifying term of the query first, then reciprocal rank fusion), with filters by source and
+table applied inside both searches (not after), so filtered results are as complete as
+unfiltered ones."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from lakelight.config import Settings
 from lakelight.index.catalog import Catalog
+from lakelight.index.fusion import fuse
 from lakelight.index.indexes import Indexes
 from lakelight.index.keyword_index import is_identifier, query_terms
 from lakelight.records import Hit
@@ -49,37 +51,30 @@ class Retriever:
         n = max(self.settings.search_candidates, k)
         qvec = self.indexes.embedder.embed([query])[0]
         vector_hits = self.indexes.vectors.search(qvec, n, allowed)
-        keyword_hits = self.indexes.keywords.search(
-            query, n, None if allowed is None else set(allowed.tolist())
-        )
-        fused: dict[int, float] = {}
-        similarity = dict(vector_hits)
-        keyword_rank: dict[int, int] = {}
-        rrf_k = self.settings.rrf_k
-        for rank, (vid, _) in enumerate(vector_hits, 1):
-            fused[vid] = fused.get(vid, 0.0) + 1.0 / (rrf_k + rank)
+        allowed_set = None if allowed is None else set(allowed.tolist())
+        keyword_hits = self.indexes.keywords.search(query, n, allowed_set)
+        most = self.settings.exact_max_rows
+        exact = self.indexes.keywords.identifying(query, most, allowed_set) if most else {}
         # Identifiers (IPs, order numbers, codes) are what embeddings blur and exact terms
         # find: a query holding one trusts the keyword ranking twice as much.
         weight = 2.0 if any(is_identifier(t) for t in query_terms(query)) else 1.0
-        for rank, (vid, _) in enumerate(keyword_hits, 1):
-            fused[vid] = fused.get(vid, 0.0) + weight / (rrf_k + rank)
-            keyword_rank[vid] = rank
-        top = sorted(
-            fused,
-            key=lambda v: (-fused[v], keyword_rank.get(v, len(fused)), -similarity.get(v, -1.0)),
+        fused = fuse(
+            vector_hits, keyword_hits, exact, rrf_k=self.settings.rrf_k, keyword_weight=weight
         )[:k]
-        stored = self.catalog.fetch(top)
+        similarity = dict(vector_hits)
+        keyword_rank = {vid: rank for rank, (vid, _) in enumerate(keyword_hits, 1)}
+        stored = self.catalog.fetch([f.vid for f in fused])
         return [
             Hit(
                 record_id=stored[v].rid,
                 source=stored[v].source,
                 table=stored[v].table,
                 key=stored[v].key,
-                score=round(fused[v], 6),
+                score=round(f.score, 6),
                 row=stored[v].fields,
                 similarity=similarity.get(v),
                 keyword_rank=keyword_rank.get(v),
             )
-            for v in top
-            if v in stored
+            for f in fused
+            if (v := f.vid) in stored
         ]

@@ -66,6 +66,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": ("status", "statuscode", "code"),
     "code": ("status", "statuscode", "code"),
     "user": ("user", "username", "login"),
+    "client": ("ip", "clientip", "remoteaddress", "client"),
     "username": ("user", "username", "login"),
     "host": ("host", "hostname", "server"),
     "program": ("program", "process", "app", "service"),

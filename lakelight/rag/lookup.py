@@ -365,6 +365,8 @@ def answer_lookup(
         text = value_text(value) if value is not None else "empty"
         parts.append(f"the {_label(table, col)} is {text} [1]")
         facts.append(text)
+    if all(f == "empty" for f in facts):
+        return None  # the row holds no such value: the data does not say
     subject = describe(table, best.row)
     subject = f" ({subject})" if subject != table.name else ""
     return LookupAnswer(
