@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ class VectorStore:
         self.meta_path = path.with_suffix(".json")
         self.dim, self.model_id, self.exact_max = dim, model_id, exact_max
         self.generation = -1
+        # FAISS allows concurrent searches but not a search during an add or a removal
+        self._lock = threading.RLock()
         self.index: Any = self._empty()
         if path.exists():
             self._load()
@@ -68,13 +71,17 @@ class VectorStore:
     def add(self, vids: np.ndarray, vectors: np.ndarray) -> None:
         if len(vids) == 0:
             return
-        self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), vids.astype(np.int64))
-        if self.is_exact and self.size > self.exact_max:
-            self._to_ivf()
+        with self._lock:
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, np.float32), vids.astype(np.int64)
+            )
+            if self.is_exact and self.size > self.exact_max:
+                self._to_ivf()
 
     def remove(self, vids: np.ndarray) -> None:
         if len(vids):
-            self.index.remove_ids(faiss.IDSelectorBatch(vids.astype(np.int64)))
+            with self._lock:
+                self.index.remove_ids(faiss.IDSelectorBatch(vids.astype(np.int64)))
 
     def _to_ivf(self) -> None:
         """Move to an inverted-file index once exact search would get slow."""
@@ -108,7 +115,8 @@ class VectorStore:
                 else faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)  # type: ignore[call-arg]
             )
         q = np.ascontiguousarray(query.reshape(1, -1), np.float32)
-        scores, ids = self.index.search(q, min(k, self.size), params=params)
+        with self._lock:
+            scores, ids = self.index.search(q, min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def save(self, generation: int) -> None:
@@ -116,7 +124,8 @@ class VectorStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".faiss.tmp")
         try:
-            faiss.write_index(self.index, str(tmp))
+            with self._lock:
+                faiss.write_index(self.index, str(tmp))
             os.replace(tmp, self.path)
             meta_tmp = self.meta_path.with_suffix(".json.tmp")
             meta = {"generation": generation, "model": self.model_id, "dim": self.dim}

@@ -4,7 +4,9 @@ run killed at any point is repaired by the next ``sync``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -25,6 +27,16 @@ class Indexes:
         )
         self.keywords = KeywordIndex(settings.keywords_path)
         self._unsaved = 0
+        # held by the thread that changes the indexes (an ingest run or a repair), so a
+        # search on another thread never repairs the same rows a second time meanwhile
+        self._writer = threading.RLock()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """The one writer of both indexes while the block runs (an ingest); searches on other
+        threads go on against what is indexed so far."""
+        with self._writer:
+            yield
 
     def add(self, items: Sequence[tuple[int, str]]) -> None:
         """Embed and index (vid, text) pairs; the catalog already holds them."""
@@ -54,9 +66,18 @@ class Indexes:
         return self.vectors.generation == generation == self.keywords.generation
 
     def sync(self, progress: Callable[[int], None] | None = None, batch: int = 512) -> int:
-        """Bring both indexes in line with the catalog; returns how many vectors were embedded."""
+        """Bring both indexes in line with the catalog; returns how many vectors were embedded.
+        While another thread writes them (an ingest), nothing: that writer brings them in step."""
         if self.in_step():
             return 0
+        if not self._writer.acquire(blocking=False):
+            return 0
+        try:
+            return self._sync(progress, batch)
+        finally:
+            self._writer.release()
+
+    def _sync(self, progress: Callable[[int], None] | None, batch: int) -> int:
         generation = self.catalog.generation()
         truth = self.catalog.all_vids()
         in_vectors = set(self.vectors.ids().tolist())

@@ -3,10 +3,15 @@ It lives in its own SQLite file in the workspace, whatever database holds the ca
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterable
 from pathlib import Path
+
+import numpy as np
 
 from lakelight.errors import IndexStoreError
 
@@ -91,6 +96,9 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))[:64]
 
 
+MAX_FILTERS = 8  # allow-lists kept as temporary tables, one per distinct set of callers' vids
+
+
 class KeywordIndex:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,49 +116,78 @@ class KeywordIndex:
         except sqlite3.Error as exc:
             raise IndexStoreError(f"Cannot open the keyword index {path}: {exc}") from exc
         self.path = path
+        # one connection, shared by a server's threads: one statement or transaction at a time
+        self._lock = threading.RLock()
+        self._filters: OrderedDict[str, str] = OrderedDict()  # digest of vids → temp table
 
     @property
     def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM kw_meta WHERE name='generation'").fetchone()
+        with self._lock:
+            row = self.db.execute("SELECT value FROM kw_meta WHERE name='generation'").fetchone()
         return int(row[0]) if row else -1
 
     def ids(self) -> set[int]:
-        return {r[0] for r in self.db.execute("SELECT rowid FROM kw")}
+        with self._lock:
+            return {r[0] for r in self.db.execute("SELECT rowid FROM kw")}
 
     def apply(
         self, added: Iterable[tuple[int, str]], removed: Iterable[int], generation: int | None
     ) -> None:
         """One transaction: remove, add, and record the catalog generation now reflected."""
-        try:
-            self.db.execute("BEGIN")
-            self.db.executemany("DELETE FROM kw WHERE rowid = ?", ((v,) for v in removed))
-            self.db.executemany("INSERT OR REPLACE INTO kw(rowid, text) VALUES (?, ?)", added)
-            if generation is not None:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO kw_meta VALUES ('generation', ?)", (generation,)
-                )
-            self.db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self.db.execute("ROLLBACK")
-            raise IndexStoreError(f"Cannot update the keyword index: {exc}") from exc
+        with self._lock:
+            try:
+                self.db.execute("BEGIN")
+                self.db.executemany("DELETE FROM kw WHERE rowid = ?", ((v,) for v in removed))
+                self.db.executemany("INSERT OR REPLACE INTO kw(rowid, text) VALUES (?, ?)", added)
+                if generation is not None:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO kw_meta VALUES ('generation', ?)", (generation,)
+                    )
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.db.execute("ROLLBACK")
+                raise IndexStoreError(f"Cannot update the keyword index: {exc}") from exc
 
-    def search(self, text: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, text: str, k: int, allowed: Collection[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """The best k rows by BM25. ``allowed`` restricts the search inside the query (the rows
+        a caller may read), before ranking and the limit, so a filter never starves results."""
         terms = query_terms(text)
-        if not terms or k <= 0:
+        if not terms or k <= 0 or (allowed is not None and not allowed):
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        limit = k if allowed is None else max(k * 20, 1000)
-        try:
-            rows = self.db.execute(
-                "SELECT rowid, bm25(kw) AS s FROM kw WHERE kw MATCH ? ORDER BY s LIMIT ?",
-                (match, limit),
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []  # a query FTS cannot parse finds nothing by keyword; vectors still answer
-        hits = [(int(vid), -float(score)) for vid, score in rows]
-        if allowed is not None:
-            hits = [h for h in hits if h[0] in allowed]
-        return hits[:k]
+        with self._lock:
+            where = ""
+            if allowed is not None:
+                where = f" AND rowid IN (SELECT vid FROM temp.{self._filter(allowed)})"
+            try:
+                rows = self.db.execute(
+                    f"SELECT rowid, bm25(kw) AS s FROM kw WHERE kw MATCH ?{where} "
+                    "ORDER BY s LIMIT ?",
+                    (match, k),
+                ).fetchall()
+            except sqlite3.OperationalError:
+                return []  # a query FTS cannot parse finds nothing by keyword; vectors still answer
+        return [(int(vid), -float(score)) for vid, score in rows]
+
+    def _filter(self, allowed: Collection[int]) -> str:
+        """A temporary table holding ``allowed``, made once per distinct set and reused (the
+        same caller's next question); the least recently used ones are dropped."""
+        vids = np.unique(np.fromiter(allowed, np.int64, len(allowed)))
+        digest = hashlib.sha1(vids.tobytes(), usedforsecurity=False).hexdigest()[:16]
+        name = self._filters.get(digest)
+        if name is not None:
+            self._filters.move_to_end(digest)
+            return name
+        name = f"kw_allow_{digest}"
+        self.db.execute(f"CREATE TEMP TABLE {name} (vid INTEGER PRIMARY KEY)")
+        self.db.executemany(f"INSERT INTO temp.{name} VALUES (?)", ((int(v),) for v in vids))
+        self._filters[digest] = name
+        while len(self._filters) > MAX_FILTERS:
+            _, old = self._filters.popitem(last=False)
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{old}")
+        return name
 
     def identifying(self, text: str, most: int, allowed: set[int] | None = None) -> dict[int, int]:
         """Rows holding an identifying term of ``text``, with how many they hold. A term
@@ -177,4 +214,5 @@ class KeywordIndex:
         return held
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            self.db.close()

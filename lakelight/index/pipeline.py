@@ -100,6 +100,17 @@ def run_ingest(
     indexes: Indexes,
     progress: Progress | None = None,
 ) -> IngestReport:
+    with indexes.writing():
+        return _run(source, streams, catalog, indexes, progress)
+
+
+def _run(
+    source: str,
+    streams: Iterable[TableStream],
+    catalog: Catalog,
+    indexes: Indexes,
+    progress: Progress | None,
+) -> IngestReport:
     report = IngestReport(source, catalog.start_run(source))
     status = "failed"
     try:

@@ -30,3 +30,17 @@ def test_exact_codes_and_ips_rank_first(tmp_path: Path) -> None:
     kw.apply((), [1], generation=2)
     assert 1 not in {v for v, _ in kw.search("194.117.26.69", 5)}
     assert kw.generation == 2 and kw.ids() == {2, 3, 4}
+
+
+def test_allowed_rows_are_filtered_inside_the_query_not_after_the_top_k(tmp_path: Path) -> None:
+    """A caller's one readable row ranks below 2,000 others: the filter must not starve it."""
+    kw = KeywordIndex(tmp_path / "k.db")
+    rows = [(vid, "chair chair chair office") for vid in range(1, 2001)]
+    rows.append((5000, "chair " + "words that dilute the term " * 20))
+    kw.apply(rows, (), generation=1)
+    assert 5000 not in {v for v, _ in kw.search("chair", 1500)}  # it really ranks last
+    assert [v for v, _ in kw.search("chair", 5, allowed={5000, 9999})] == [5000]
+    assert kw.search("chair", 5, allowed=set()) == []  # nothing readable: nothing, not all
+    assert len(kw.search("chair", 3, allowed=set(range(1, 11)))) == 3
+    assert len(kw.search("chair", 3, allowed=list(range(1, 11)))) == 3  # the same table reused
+    assert len(kw._filters) == 2
