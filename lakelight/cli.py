@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lakelight.config import load_settings
+from lakelight.config import Settings, load_settings
 from lakelight.errors import LakelightError
 from lakelight.index.pipeline import IngestReport, reason_kind
 from lakelight.ingest import Format
@@ -36,7 +36,13 @@ T = TypeVar("T")
 
 @contextmanager
 def _workspace() -> Iterator[Workspace]:
-    ws = Workspace(load_settings())
+    with _workspace_from(load_settings()) as ws:
+        yield ws
+
+
+@contextmanager
+def _workspace_from(settings: Settings) -> Iterator[Workspace]:
+    ws = Workspace(settings)
     try:
         yield ws
     finally:
@@ -71,6 +77,13 @@ def ingest(
     format: Annotated[
         Format | None, typer.Option("--format", help="Force the source format.")
     ] = None,
+    groups: Annotated[
+        str | None,
+        typer.Option(
+            "--groups",
+            help="Groups that may read it, comma-separated (default: kept; new sources: all).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
     """Read a source into the catalog and both indexes; unchanged rows cost nothing."""
@@ -96,7 +109,12 @@ def ingest(
                     bar.update(tasks[table_name], completed=done)
 
                 report = ws.ingest(
-                    source, table=table, query=query, format=format, progress=progress
+                    source,
+                    table=table,
+                    query=query,
+                    format=format,
+                    progress=progress,
+                    groups=None if groups is None else groups.split(","),
                 )
             if as_json:
                 _dump(report.as_dict())
@@ -310,9 +328,18 @@ def evaluate(
     _run(body)
 
 
-@app.command()
-def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """The sources ingested so far."""
+sources_app = typer.Typer(help="The sources ingested so far, and who may read them.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The sources ingested so far (with `grant`: change who may read one)."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     def body() -> None:
         with _workspace() as ws:
@@ -320,10 +347,35 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         if as_json:
             _dump(rows)
             return
-        grid = Table("source", "tables", "rows", "updated")
+        grid = Table("source", "groups", "tables", "rows", "updated")
         for r in rows:
-            grid.add_row(r["source"], str(r["tables"]), f"{r['rows']:,}", str(r["updated_at"])[:19])
+            grid.add_row(
+                r["source"],
+                ", ".join(r["groups"]) or "(all)",
+                str(r["tables"]),
+                f"{r['rows']:,}",
+                str(r["updated_at"])[:19],
+            )
         out.print(grid)
+
+    _run(body)
+
+
+@sources_app.command("grant")
+def sources_grant(
+    source: Annotated[str, typer.Argument(help="A source URI, or an fnmatch pattern of them.")],
+    groups: Annotated[
+        str, typer.Option("--groups", help='Groups that may read it, comma-separated; "" for all.')
+    ],
+) -> None:
+    """Set the groups that may read a source (admins read everything)."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            changed = ws.grant(source, groups.split(","))
+        who = groups.strip() or "every key"
+        for uri in changed:
+            out.print(f"{uri}: readable by {who}", highlight=False, soft_wrap=True)
 
     _run(body)
 
@@ -367,6 +419,110 @@ def tables(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
                     summary[:80],
                 )
             out.print(grid)
+
+    _run(body)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on (LAKELIGHT_API_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on (LAKELIGHT_API_PORT).")
+    ] = None,
+) -> None:
+    """Run the HTTP API (FastAPI under uvicorn); every route but /healthz needs a key."""
+    import logging
+
+    import uvicorn
+
+    from lakelight.api import create_app
+
+    def body() -> None:
+        settings = load_settings(api_host=host, api_port=port)
+        handler = logging.StreamHandler(sys.stderr)
+        access = logging.getLogger("lakelight.access")
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
+        with _workspace_from(settings) as ws:
+            uvicorn.run(
+                create_app(ws),
+                host=settings.api_host,
+                port=settings.api_port,
+                access_log=False,  # lakelight.access logs each request as JSON instead
+                log_level="info",
+            )
+
+    _run(body)
+
+
+keys_app = typer.Typer(help="API keys of `lakelight serve`.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="A name for the key (who holds it).")],
+    groups: Annotated[
+        str, typer.Option("--groups", help="Groups it reads as, comma-separated.")
+    ] = "",
+    scopes: Annotated[
+        str, typer.Option("--scopes", help="read, ingest, admin (comma-separated).")
+    ] = "read",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Make an API key; the key is printed once, only its hash is stored."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            key, secret = ws.create_key(name, groups, scopes)
+        if as_json:
+            _dump({"name": key.name, "key": secret, "groups": key.groups, "scopes": key.scopes})
+            return
+        out.print(secret, highlight=False)
+        err.print(
+            f"Key {key.name!r} (groups: {', '.join(key.groups) or 'none'}; scopes: "
+            f"{', '.join(key.scopes)}). It is shown only now: store it safely.",
+            highlight=False,
+        )
+
+    _run(body)
+
+
+@keys_app.command("list")
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The API keys: names, groups, scopes, when made or revoked (never the keys)."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            keys = [k.as_dict() for k in ws.keys.list()]
+        if as_json:
+            _dump(keys)
+            return
+        grid = Table("name", "groups", "scopes", "created", "revoked")
+        for k in keys:
+            grid.add_row(
+                k["name"],
+                ", ".join(k["groups"]),
+                ", ".join(k["scopes"]),
+                k["created_at"],
+                k["revoked_at"] or "",
+            )
+        out.print(grid)
+
+    _run(body)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke an API key: requests with it get 401 from now on."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            ws.keys.revoke(name)
+        out.print(f"Revoked key {name!r}.", highlight=False)
 
     _run(body)
 

@@ -158,6 +158,30 @@ class Settings(BaseSettings):
         20, ge=1, description="Rounds of regeneration for rejected rows before giving up."
     )
 
+    api_host: str = Field("127.0.0.1", description="Address `lakelight serve` listens on.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `lakelight serve` listens on.")
+    api_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body the API accepts (413 above it)."
+    )
+    api_rate_limit: int = Field(
+        120, ge=0, description="Requests per minute one API key may make (429 above it; 0: off)."
+    )
+    api_cors_origins: list[str] = Field(
+        [], description="Origins browsers may call the API from (CORS); none: same origin only."
+    )
+    api_stream_rows: int = Field(
+        1000, ge=1, description="A synthesize request for more rows than this is streamed."
+    )
+    ingest_roots: list[Path] = Field(
+        [],
+        description="Folders whose files API callers may ingest (symlinks resolved); none: "
+        "file ingest over HTTP is off.",
+    )
+    ingest_url_allow: list[str] = Field(
+        [],
+        description="fnmatch patterns of the SQL and object-storage URLs API callers may ingest.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -13,6 +13,10 @@
     ├── SynthesisError             a synth request cannot be met: unknown table or column,
     │                              a condition no row satisfies, n out of bounds
     ├── GuardBlocked               the guard refused to let something leave (PII, near-copy)
+    ├── AuthenticationError        no API key, or an unknown or revoked one
+    ├── AccessDeniedError          the caller may not read this source or do this
+    ├── NotFoundError              no job, answer or key by that id or name
+    ├── ConflictError              the name is taken (an API key's)
     └── BackendError               the LLM backend failed (bad request, auth, bad answer)
         ├── BackendUnavailableError no LLM can answer now: none configured, server down or
         │                          timed out or overloaded, local model missing
@@ -89,6 +93,23 @@ class SynthesisError(LakelightError):
 
 class GuardBlocked(LakelightError):
     """The guard refused to let a value or record leave; the message says why, never what."""
+
+
+class AuthenticationError(LakelightError):
+    """The request carries no API key, or one that is unknown or revoked."""
+
+
+class AccessDeniedError(LakelightError):
+    """The caller's key lacks the scope, or its groups may not read the source; the message
+    names only what the caller named."""
+
+
+class NotFoundError(LakelightError):
+    """No job, answer or key has the id or name given."""
+
+
+class ConflictError(LakelightError):
+    """The name given is already taken."""
 
 
 class BackendError(LakelightError):

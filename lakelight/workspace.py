@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from lakelight.config import Settings, load_settings
-from lakelight.errors import NothingIngestedError
+from lakelight.errors import AccessDeniedError, NotFoundError, NothingIngestedError
+from lakelight.index.access import OWNER, Access, parse_groups, readable
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.embedder import Embedder, get_embedder
 from lakelight.index.indexes import Indexes
 from lakelight.index.pipeline import IngestReport, Progress, run_ingest
 from lakelight.index.retriever import Retriever
 from lakelight.ingest import Format, open_source
-from lakelight.records import Citation, Hit
+from lakelight.records import Citation, Hit, TableStream
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,11 +34,14 @@ if TYPE_CHECKING:
     from lakelight.generate.synthesize import Synthesizer, SynthRequest, SynthRun
     from lakelight.guard.pii import PiiDetector
     from lakelight.guard.policy import OutputGuard
+    from lakelight.index.api_keys import ApiKey, KeyStore
+    from lakelight.index.feedback import FeedbackStore
     from lakelight.rag.answer import Answer, Asker
 
 
 T = TypeVar("T")
 NOTHING_INGESTED = "Nothing ingested yet: run `lakelight ingest SOURCE` first"
+NOTHING_READABLE = "No source you may read: an admin grants your group one"
 
 
 class locked_cached_property(Generic[T]):
@@ -100,10 +104,57 @@ class Workspace:
         query: str | None = None,
         format: Format | None = None,
         progress: Progress | None = None,
+        groups: Sequence[str] | None = None,
+        access: Access = OWNER,
     ) -> IngestReport:
+        """Read a source into the catalog and both indexes. ``groups``: who may read it (set
+        before its first row is stored); None keeps a re-ingested source's groups. A caller
+        who is no admin may re-ingest only sources it reads, and not change their groups."""
+        groups = None if groups is None else parse_groups(groups)
         with self._ingest_lock:
             streams = open_source(source, self.settings, table=table, query=query, format=format)
-            return run_ingest(source, streams, self.catalog, self.indexes, progress)
+            if not access.admin:
+                streams = self._owned_streams(streams, access, groups)
+            return run_ingest(source, streams, self.catalog, self.indexes, progress, groups)
+
+    def _owned_streams(
+        self, streams: Iterable[TableStream], access: Access, groups: list[str] | None
+    ) -> Iterator[TableStream]:
+        """Each stream, refused before its first row when it would overwrite a source the
+        caller cannot read, or re-grant one it did not make readable to itself."""
+        known = {s["source"]: s["groups"] for s in self.catalog.list_sources()}
+        for stream in streams:
+            existing = known.get(stream.schema.source)
+            if existing is not None:
+                if not access.may_read(existing):
+                    raise AccessDeniedError("You may not re-ingest a source you cannot read")
+                if groups is not None and sorted(existing) != groups:
+                    raise AccessDeniedError("Only an admin changes who may read a source")
+            yield stream
+
+    def check_remote_source(self, source: str, *, sql: bool = False) -> None:
+        """Refuse a source a remote caller may not name (see ``lakelight.ingest.remote``)."""
+        from lakelight.ingest.remote import check_remote_source
+
+        check_remote_source(source, self.settings, sql=sql)
+
+    def grant(self, source: str, groups: Sequence[str]) -> list[str]:
+        """Set who may read a source (its URI or an fnmatch pattern); [] opens it to all."""
+        changed = self.catalog.set_groups(source, parse_groups(groups))
+        if not changed:
+            raise NotFoundError(f"No source {source!r}: `lakelight sources` lists them")
+        return changed
+
+    def readable_tables(self, access: Access = OWNER) -> list[TableInfo]:
+        """The tables ``access`` may read. A caller who may read nothing gets an error that
+        names no table; an empty workspace says so."""
+        tables = self.catalog.list_tables()
+        if not tables:
+            raise NothingIngestedError(NOTHING_INGESTED)
+        allowed = readable(tables, access)
+        if not allowed:
+            raise NothingIngestedError(NOTHING_READABLE)
+        return allowed
 
     def search(
         self,
@@ -112,11 +163,13 @@ class Workspace:
         *,
         tables: Sequence[str] | None = None,
         sources: Sequence[str] | None = None,
+        access: Access = OWNER,
     ) -> list[Hit]:
-        """Hybrid search; the rows pass the output guard like any citation."""
-        if not self.catalog.list_tables():
-            raise NothingIngestedError(NOTHING_INGESTED)
-        hits = self.retriever.search(text, k, tables=tables, sources=sources)
+        """Hybrid search over what ``access`` may read; the rows pass the output guard like
+        any citation."""
+        allowed = self.readable_tables(access)
+        within = None if access.admin else {t.id for t in allowed}
+        hits = self.retriever.search(text, k, tables=tables, sources=sources, within=within)
         cleaned = self.output_guard.clean(
             "", [Citation(h.source, h.table, h.key, h.row) for h in hits]
         ).citations
@@ -141,9 +194,49 @@ class Workspace:
             lambda: self.output_guard,
         )
 
-    def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:
-        """A cited answer: see ``lakelight.rag``."""
-        return self.asker.ask(question, table=table, use_llm=use_llm)
+    def ask(
+        self,
+        question: str,
+        *,
+        table: str | None = None,
+        use_llm: bool = True,
+        access: Access = OWNER,
+        keep: bool = False,
+    ) -> Answer:
+        """A cited answer from what ``access`` may read: see ``lakelight.rag``. ``keep``
+        stores it for feedback and sets its ``answer_id``."""
+        answer = self.asker.ask(
+            question, tables=self.readable_tables(access), table=table, use_llm=use_llm
+        )
+        if keep:
+            answer.answer_id = self.feedback.keep(access.name, question, answer.as_dict())
+        return answer
+
+    @locked_cached_property
+    def feedback(self) -> FeedbackStore:
+        from lakelight.index.feedback import FeedbackStore
+
+        return FeedbackStore(self.catalog.engine)
+
+    def rate(
+        self, answer_id: str, rating: int, comment: str | None = None, access: Access = OWNER
+    ) -> None:
+        """Feedback on an answer; only the caller it was given to may rate it."""
+        self.feedback.rate(answer_id, access.name, rating, comment)
+
+    @locked_cached_property
+    def keys(self) -> KeyStore:
+        from lakelight.index.api_keys import KeyStore
+
+        return KeyStore(self.catalog.engine)
+
+    def create_key(
+        self, name: str, groups: Sequence[str] | str, scopes: Sequence[str] | str | None = None
+    ) -> tuple[ApiKey, str]:
+        """A new API key and its secret, which is shown once and stored only as a hash."""
+        from lakelight.index.api_keys import parse_scopes
+
+        return self.keys.create(name, parse_groups(groups), parse_scopes(scopes))
 
     @locked_cached_property
     def pii_detector(self) -> PiiDetector:
@@ -173,19 +266,64 @@ class Workspace:
         stream: IO[str] | None = None,
         report: Path | None = None,
         keep_rows: bool = False,
+        access: Access = OWNER,
     ) -> tuple[SynthRun, list[pd.DataFrame]]:
-        """Synthetic rows like the requested examples: see ``lakelight.generate``."""
+        """Synthetic rows like the requested examples: see ``lakelight.generate``. The
+        examples come only from a table ``access`` may read."""
         from lakelight.generate.job import generate
 
+        request = replace(request, table=self._synth_table(request.table, access).sql_name)
         return generate(
             self.synthesizer, request, out=out, stream=stream, report=report, keep_rows=keep_rows
         )
 
-    def sources(self) -> list[dict[str, Any]]:
-        return self.catalog.list_sources()
+    def synth_rows(
+        self,
+        request: SynthRequest,
+        sink: Callable[[pd.DataFrame], None],
+        access: Access = OWNER,
+    ) -> SynthRun:
+        """The same run as ``synth``, its accepted chunks handed to ``sink`` as they are made
+        (the API streams them); the summary carries the quality report."""
+        from lakelight.generate.job import quality_of
 
-    def tables(self) -> list[TableInfo]:
-        return self.catalog.list_tables()
+        request = replace(request, table=self._synth_table(request.table, access).sql_name)
+        run = self.synthesizer.run(request, sink)
+        run.summary["quality"] = quality_of(run)
+        return run
+
+    def _synth_table(self, name: str, access: Access) -> TableInfo:
+        """The table a synth request names, among those ``access`` may read, matched as the
+        synthesizer matches names; a table it may not read is refused (403)."""
+        from lakelight.errors import SynthesisError
+
+        def find(tables: list[TableInfo]) -> TableInfo | None:
+            return next(
+                (
+                    t
+                    for t in tables
+                    if name in (t.name, t.sql_name) or t.name.casefold() == name.casefold()
+                ),
+                None,
+            )
+
+        everything = self.catalog.list_tables()
+        if not everything:
+            raise SynthesisError(NOTHING_INGESTED)
+        allowed = readable(everything, access)
+        found = find(allowed)
+        if found is not None:
+            return found
+        if find(everything) is not None:
+            raise AccessDeniedError(f"You may not read table {name!r}")
+        names = ", ".join(sorted(t.name for t in allowed)[:30]) or "none you may read"
+        raise SynthesisError(f"Unknown table {name!r}; the tables are: {names}")
+
+    def sources(self, access: Access = OWNER) -> list[dict[str, Any]]:
+        return [s for s in self.catalog.list_sources() if access.may_read(s["groups"])]
+
+    def tables(self, access: Access = OWNER) -> list[TableInfo]:
+        return readable(self.catalog.list_tables(), access)
 
     def scan_pii(self, target: str) -> dict[str, Any]:
         """PII findings in a file or a text, and their counts by type; never the PII itself."""

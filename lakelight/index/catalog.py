@@ -3,6 +3,7 @@ database. It is the truth; the vector and keyword indexes are rebuilt from it wh
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ sources = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("uri", sa.String(2000), nullable=False, unique=True),
+    sa.Column("groups", sa.JSON),  # groups that may read it; none or [] → every caller
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
@@ -105,6 +107,7 @@ class TableInfo:
     row_count: int
     foreign_keys: list[ForeignKey]
     naming: dict[str, Any] | None = None
+    groups: tuple[str, ...] = ()  # its source's readers (lakelight.index.access); () → all
 
     def as_dict(self) -> dict[str, Any]:
         """The shape `lakelight tables --json` and `GET /v1/tables` return."""
@@ -113,6 +116,7 @@ class TableInfo:
             "table": self.name,
             "sql_table": self.sql_name,
             "kind": self.kind,
+            "groups": list(self.groups),
             "rows": self.row_count,
             "key": self.primary_key or self.key_origin,
             "columns": self.profile or {c.name: {"type": c.type} for c in self.columns},
@@ -194,9 +198,12 @@ class Catalog:
 
     # --- sources and tables ---
 
-    def ensure_table(self, schema: TableSchema) -> tuple[TableInfo, bool]:
+    def ensure_table(
+        self, schema: TableSchema, groups: Sequence[str] | None = None
+    ) -> tuple[TableInfo, bool]:
         """The catalog entry for a table, created or updated to ``schema``. The flag says the
-        columns changed, so its materialized SQL table was rebuilt empty."""
+        columns changed, so its materialized SQL table was rebuilt empty. ``groups`` (who may
+        read the source) is set before any row is written; None keeps what the source has."""
         cols = [{"name": c.name, "type": c.type} for c in schema.columns]
         declared = [fk_row(f) for f in schema.foreign_keys]
         now = _now()
@@ -206,10 +213,15 @@ class Catalog:
             ).scalar()
             if sid is None:
                 sid = conn.execute(
-                    sources.insert().values(uri=schema.source, created_at=now, updated_at=now)
+                    sources.insert().values(
+                        uri=schema.source, groups=list(groups or []), created_at=now, updated_at=now
+                    )
                 ).inserted_primary_key[0]  # type: ignore[index]
             else:
-                conn.execute(sources.update().where(sources.c.id == sid).values(updated_at=now))
+                values: dict[str, Any] = {"updated_at": now}
+                if groups is not None:
+                    values["groups"] = list(groups)
+                conn.execute(sources.update().where(sources.c.id == sid).values(**values))
             row = conn.execute(
                 sa.select(tables).where(tables.c.source_id == sid, tables.c.name == schema.table)
             ).first()
@@ -261,6 +273,21 @@ class Catalog:
             candidate, n = f"{base}_{n}", n + 1
         return candidate
 
+    def set_groups(self, pattern: str, groups: Sequence[str]) -> list[str]:
+        """Set who may read the sources whose URI is ``pattern`` or matches it (fnmatch: a
+        folder's files are one source each); returns the URIs changed."""
+        with self.begin() as conn:
+            uris = list(conn.execute(sa.select(sources.c.uri)).scalars())
+            hit = [u for u in uris if u == pattern] or [
+                u for u in uris if fnmatch.fnmatchcase(u, pattern)
+            ]
+            if hit:
+                conn.execute(
+                    sources.update().where(sources.c.uri.in_(hit)).values(groups=list(groups))
+                )
+                self._bump(conn)  # caches keyed by generation drop what they knew
+        return hit
+
     def _info(self, row: Any, source: str) -> TableInfo:
         return TableInfo(
             id=row.id,
@@ -275,12 +302,13 @@ class Catalog:
             row_count=row.row_count,
             foreign_keys=[ForeignKey(*f) for f in row.foreign_keys or []],
             naming=row.naming,
+            groups=tuple(row.groups or ()),
         )
 
     def table_info(self, table_id: int) -> TableInfo:
         with self.connect() as conn:
             row = conn.execute(
-                sa.select(tables, sources.c.uri)
+                sa.select(tables, sources.c.uri, sources.c.groups)
                 .join(sources, sources.c.id == tables.c.source_id)
                 .where(tables.c.id == table_id)
             ).one()
@@ -289,7 +317,7 @@ class Catalog:
     def list_tables(self) -> list[TableInfo]:
         with self.connect() as conn:
             rows = conn.execute(
-                sa.select(tables, sources.c.uri)
+                sa.select(tables, sources.c.uri, sources.c.groups)
                 .join(sources, sources.c.id == tables.c.source_id)
                 .order_by(sources.c.uri, tables.c.name)
             ).all()
@@ -300,6 +328,7 @@ class Catalog:
             rows = conn.execute(
                 sa.select(
                     sources.c.uri,
+                    sources.c.groups,
                     sources.c.updated_at,
                     sa.func.count(tables.c.id).label("tables"),
                     sa.func.coalesce(sa.func.sum(tables.c.row_count), 0).label("rows"),
@@ -309,7 +338,13 @@ class Catalog:
                 .order_by(sources.c.uri)
             ).all()
         return [
-            {"source": r.uri, "tables": r.tables, "rows": int(r.rows), "updated_at": r.updated_at}
+            {
+                "source": r.uri,
+                "groups": list(r.groups or []),
+                "tables": r.tables,
+                "rows": int(r.rows),
+                "updated_at": r.updated_at,
+            }
             for r in rows
         ]
 

@@ -189,27 +189,35 @@ class KeywordIndex:
             self.db.execute(f"DROP TABLE IF EXISTS temp.{old}")
         return name
 
-    def identifying(self, text: str, most: int, allowed: set[int] | None = None) -> dict[int, int]:
+    def identifying(
+        self, text: str, most: int, allowed: Collection[int] | None = None
+    ) -> dict[int, int]:
         """Rows holding an identifying term of ``text``, with how many they hold. A term
         identifies when it is code-like (``is_identifier``) or the query's whole phrase, and at
-        most ``most`` rows hold it: a year in every row identifies nothing."""
+        most ``most`` rows hold it: a year in every row identifies nothing. ``allowed`` applies
+        inside the query, so rows the caller may not read neither count nor crowd out."""
         terms = query_terms(text)
         phrases = [t for t in terms if is_identifier(t)]
         if len(terms) >= 2:
             phrases.append(" ".join(terms))
+        if allowed is not None and not allowed:
+            return {}
         held: dict[int, int] = {}
-        for phrase in phrases:
-            try:
-                rows = self.db.execute(
-                    "SELECT rowid FROM kw WHERE kw MATCH ? LIMIT ?",
-                    ('"' + phrase.replace('"', '""') + '"', most + 1),
-                ).fetchall()
-            except sqlite3.OperationalError:
-                continue
-            if len(rows) > most:
-                continue
-            for (vid,) in rows:
-                if allowed is None or vid in allowed:
+        with self._lock:
+            where = ""
+            if allowed is not None and phrases:
+                where = f" AND rowid IN (SELECT vid FROM temp.{self._filter(allowed)})"
+            for phrase in phrases:
+                try:
+                    rows = self.db.execute(
+                        f"SELECT rowid FROM kw WHERE kw MATCH ?{where} LIMIT ?",
+                        ('"' + phrase.replace('"', '""') + '"', most + 1),
+                    ).fetchall()
+                except sqlite3.OperationalError:
+                    continue
+                if len(rows) > most:
+                    continue
+                for (vid,) in rows:
                     held[int(vid)] = held.get(int(vid), 0) + 1
         return held
 

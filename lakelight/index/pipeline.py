@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,9 +99,12 @@ def run_ingest(
     catalog: Catalog,
     indexes: Indexes,
     progress: Progress | None = None,
+    groups: Sequence[str] | None = None,
 ) -> IngestReport:
+    """``groups``: who may read the source's tables (set before their first row is written);
+    None keeps what a re-ingested source has, [] opens it to every caller."""
     with indexes.writing():
-        return _run(source, streams, catalog, indexes, progress)
+        return _run(source, streams, catalog, indexes, progress, groups)
 
 
 def _run(
@@ -110,13 +113,14 @@ def _run(
     catalog: Catalog,
     indexes: Indexes,
     progress: Progress | None,
+    groups: Sequence[str] | None,
 ) -> IngestReport:
     report = IngestReport(source, catalog.start_run(source))
     status = "failed"
     try:
         indexes.sync()  # repair what an earlier killed run left behind
         for stream in streams:
-            report.tables.append(_ingest_table(stream, catalog, indexes, progress))
+            report.tables.append(_ingest_table(stream, catalog, indexes, progress, groups))
         update_foreign_keys(catalog)  # over the whole catalog: old tables may link to new ones
         status = "ok" if report.ok else "partial"
     except LakelightError as exc:
@@ -137,14 +141,18 @@ def _run(
 
 
 def _ingest_table(
-    stream: TableStream, catalog: Catalog, indexes: Indexes, progress: Progress | None
+    stream: TableStream,
+    catalog: Catalog,
+    indexes: Indexes,
+    progress: Progress | None,
+    groups: Sequence[str] | None,
 ) -> TableReport:
     schema = stream.schema
     report = TableReport(schema.source, schema.table)
     if error := getattr(stream, "error", None):
         report.error = error  # the connector could not open this table; the catalog is untouched
         return report
-    table, rebuilt = catalog.ensure_table(schema)
+    table, rebuilt = catalog.ensure_table(schema, groups)
     existing = catalog.existing(table.id)
     seen: set[str] = set()
     try:

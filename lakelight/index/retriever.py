@@ -5,7 +5,8 @@ unfiltered ones."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -16,23 +17,53 @@ from lakelight.index.indexes import Indexes
 from lakelight.index.keyword_index import is_identifier, query_terms
 from lakelight.records import Hit
 
+MAX_ALLOW_LISTS = 16  # distinct sets of tables whose vids are kept between searches
+
 
 class Retriever:
     def __init__(self, settings: Settings, catalog: Catalog, indexes: Indexes):
         self.settings, self.catalog, self.indexes = settings, catalog, indexes
+        self._vids: dict[tuple[int, ...], np.ndarray] = {}
+        self._generation = -1
+        self._lock = threading.Lock()
 
     def allowed_vids(
-        self, tables: Sequence[str] | None, sources: Sequence[str] | None
+        self,
+        tables: Sequence[str] | None,
+        sources: Sequence[str] | None,
+        within: Collection[int] | None = None,
     ) -> np.ndarray | None:
-        if not tables and not sources:
+        """The vids a search may return, or None for all. ``within``: ids of the tables the
+        caller may read (access control); an empty one allows nothing, never everything."""
+        if not tables and not sources and within is None:
             return None
+        everything = self.catalog.list_tables()
         wanted = [
             t.id
-            for t in self.catalog.list_tables()
-            if (not tables or t.name in tables or t.sql_name in tables)
+            for t in everything
+            if (within is None or t.id in within)
+            and (not tables or t.name in tables or t.sql_name in tables)
             and (not sources or t.source in sources)
         ]
-        return np.asarray(self.catalog.vids_of_tables(wanted), np.int64)
+        if not tables and not sources and len(wanted) == len(everything):
+            return None  # the caller reads every table: no filter to apply
+        return self._vids_of(tuple(sorted(wanted)))
+
+    def _vids_of(self, table_ids: tuple[int, ...]) -> np.ndarray:
+        """The vids of these tables, kept until the catalog changes (a caller's next search
+        costs no query)."""
+        generation = self.catalog.generation()
+        with self._lock:
+            if generation != self._generation:
+                self._vids, self._generation = {}, generation
+            found = self._vids.get(table_ids)
+        if found is None:
+            found = np.asarray(self.catalog.vids_of_tables(list(table_ids)), np.int64)
+            with self._lock:
+                if len(self._vids) >= MAX_ALLOW_LISTS:
+                    self._vids.pop(next(iter(self._vids)))
+                self._vids[table_ids] = found
+        return found
 
     def search(
         self,
@@ -41,13 +72,18 @@ class Retriever:
         *,
         tables: Sequence[str] | None = None,
         sources: Sequence[str] | None = None,
+        within: Collection[int] | None = None,
     ) -> list[Hit]:
+        """The best k rows. ``within``: ids of the tables the caller may read; both searches
+        and the exact-match tier are restricted to them before ranking."""
         query = query.strip()
         if not query or k <= 0:
             return []
         if not self.indexes.in_step():
             self.indexes.sync()
-        allowed = self.allowed_vids(tables, sources)
+        allowed = self.allowed_vids(tables, sources, within)
+        if allowed is not None and len(allowed) == 0:
+            return []
         n = max(self.settings.search_candidates, k)
         qvec = self.indexes.embedder.embed([query])[0]
         vector_hits = self.indexes.vectors.search(qvec, n, allowed)

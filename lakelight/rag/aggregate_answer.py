@@ -5,6 +5,7 @@ common shapes, LLM text-to-SQL only when a capable model is configured. Every st
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from lakelight.rag.values import ValueIndex
 from lakelight.records import Citation
 
 MAX_LISTED = 10
+MAX_VALUE_INDEXES = 16  # distinct sets of readable tables kept at once
 SAMPLE_ROWS = 5
 _FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -48,17 +50,28 @@ class AggregateAnswerer:
     ):
         self.settings, self.catalog = settings, catalog
         self._embed = embed  # for words no value spells; the model loads only if needed
-        self._values: tuple[int, ValueIndex] | None = None
+        # one value index per set of readable tables, so a name resolves only through values
+        # the caller may read; all dropped when the catalog (or a grant) changes
+        self._values: dict[frozenset[int], ValueIndex] = {}
+        self._generation = -1
+        self._lock = threading.Lock()
 
     def values(self, tables: list[TableInfo]) -> ValueIndex:
-        """The value index, rebuilt only when the catalog changed."""
+        """The value index over ``tables``, rebuilt only when the catalog changed."""
         generation = self.catalog.generation()
-        if self._values is None or self._values[0] != generation:
-            all_tables = self.catalog.list_tables()
-            index = ValueIndex.build(self.catalog.engine, all_tables)
+        wanted = frozenset(t.id for t in tables)
+        with self._lock:
+            if generation != self._generation:
+                self._values, self._generation = {}, generation
+            index = self._values.get(wanted)
+        if index is None:
+            index = ValueIndex.build(self.catalog.engine, tables)
             index.embed = self._embed
-            self._values = (generation, index)
-        return self._values[1]
+            with self._lock:
+                if len(self._values) >= MAX_VALUE_INDEXES:
+                    self._values.pop(next(iter(self._values)))
+                self._values[wanted] = index
+        return index
 
     def answer(
         self,

@@ -99,10 +99,19 @@ class Asker:
         except LakelightError:
             return None
 
-    def ask(self, question: str, *, table: str | None = None, use_llm: bool = True) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        tables: list[TableInfo] | None = None,
+        table: str | None = None,
+        use_llm: bool = True,
+    ) -> Answer:
+        """``tables``: the ones the caller may read (default: all). Every path answers from
+        them only: retrieval, named rows, key joins, value names and SQL."""
         started = time.perf_counter()
         question = _check_question(question, self.settings.max_question_chars)
-        tables = self._tables(table)
+        tables = self._tables(table, tables)
         timings: dict[str, float] = {}
         # the model loads only when a route needs it: a question SQL answers never waits for it
         backend = self._usable_backend if use_llm else _no_backend
@@ -138,8 +147,8 @@ class Asker:
         )
         timings["guard_ms"] = _ms(t0)
 
-    def _tables(self, table: str | None) -> list[TableInfo]:
-        tables = self.catalog.list_tables()
+    def _tables(self, table: str | None, readable: list[TableInfo] | None) -> list[TableInfo]:
+        tables = self.catalog.list_tables() if readable is None else readable
         if not tables:
             raise NothingIngestedError("Nothing ingested yet: run `lakelight ingest SOURCE` first")
         if table is None:
@@ -159,8 +168,8 @@ class Asker:
     ) -> Answer:
         t0 = time.perf_counter()
         named = referenced_rows(question, tables, self.catalog)
-        names = [t.name for t in tables] if len(tables) < len(self.catalog.list_tables()) else None
-        hits = self.retriever().search(question, self.settings.answer_rows, tables=names)
+        within = {t.id for t in tables} if len(tables) < len(self.catalog.list_tables()) else None
+        hits = self.retriever().search(question, self.settings.answer_rows, within=within)
         timings["retrieval_ms"] = _ms(t0)
         evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
         if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):

@@ -1,0 +1,93 @@
+"""The FastAPI app: one Workspace per process, shared by every request. Routes are plain
+``def`` functions, so FastAPI runs them on its thread pool and the event loop stays free for
+/healthz and other requests while asks, syntheses and ingests run. The local LLM is one
+instance for the process, its calls queued behind a lock (``lakelight.llm.local``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+
+from lakelight.api.errors import install_handlers
+from lakelight.api.jobs import JobRunner
+from lakelight.api.limits import BodyLimit, RateLimiter
+from lakelight.api.metrics import Metrics
+from lakelight.api.routes import router
+from lakelight.config import Settings, load_settings
+from lakelight.workspace import Workspace
+
+__all__ = ["create_app"]
+
+access_log = logging.getLogger("lakelight.access")
+
+
+def create_app(workspace: Workspace | None = None, settings: Settings | None = None) -> FastAPI:
+    """The app over ``workspace`` (default: one built from ``settings``, closed with the app)."""
+    owned = workspace is None
+    ws = workspace or Workspace(settings or load_settings())
+    s = ws.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.jobs.close()
+        if owned:
+            ws.close()
+
+    app = FastAPI(
+        title="lakelight",
+        summary="Cited answers and guarded synthetic records over your tables and logs.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.workspace = ws
+    app.state.metrics = metrics
+    app.state.limiter = RateLimiter(s.api_rate_limit)
+    app.state.jobs = JobRunner(on_done=lambda report: metrics.ingested(report.counts))
+    install_handlers(app)
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            metrics.requests.labels(route, request.method, str(status)).inc()
+            metrics.latency.labels(route).observe(elapsed)
+            access_log.info(
+                json.dumps(
+                    {
+                        "key": getattr(request.state, "key_name", None),
+                        "method": request.method,
+                        "route": route,
+                        "status": status,
+                        "tables": getattr(request.state, "tables", []),
+                        "latency_ms": round(elapsed * 1000, 1),
+                    }
+                )
+            )
+
+    if s.api_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=s.api_cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
+    app.add_middleware(BodyLimit, limit=s.api_max_body_bytes)
+    return app
