@@ -41,18 +41,26 @@ class Embedder:
         self._lock = threading.Lock()  # one encode at a time: torch already uses every core
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """Normalized vectors, in the order of ``texts``. Texts are sorted by length into
+        batches (as sentence-transformers does) and the model is taken one batch at a time,
+        so a query on another thread waits for one batch of an ingest, not all of it."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self.model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=False,
-                convert_to_tensor=True,
-                show_progress_bar=False,
-            )
-        return np.ascontiguousarray(vectors.float().numpy(), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            with self._lock:
+                vectors = self.model.encode(
+                    [texts[i] for i in chunk],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=False,
+                    convert_to_tensor=True,
+                    show_progress_bar=False,
+                )
+            out[chunk] = vectors.float().numpy()
+        return out
 
 
 @lru_cache(maxsize=4)

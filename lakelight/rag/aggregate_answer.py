@@ -107,6 +107,21 @@ class AggregateAnswerer:
             return self._text_to_sql(question, tables, model, allowed, timings)
         return None
 
+    def needs_forbidden(
+        self, question: str, readable: list[TableInfo], everything: list[TableInfo]
+    ) -> bool:
+        """Whether the figure the question asks for, planned over the whole catalog, reads a
+        table the caller may not: such an aggregate is refused, never computed, and never
+        answered instead from a lesser table the caller happens to read. Only planning runs
+        over the whole catalog; nothing it finds is returned."""
+        if len(readable) == len(everything) or not parse_question(question).is_aggregate():
+            return False
+        plan = plan_aggregate(
+            question, everything, self.values(everything), max_rows=self.settings.sql_max_rows
+        )
+        allowed = {t.id for t in readable}
+        return plan is not None and any(t.id not in allowed for t in plan.tables)
+
     def _sample_keys(self, sql: str, allowed: set[str]) -> list[str]:
         if not sql:
             return []

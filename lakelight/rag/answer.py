@@ -33,6 +33,10 @@ from lakelight.records import Citation
 
 Route = Literal["lookup", "aggregate", "none"]
 NO_ANSWER = "The data does not contain the answer to this question."
+FORBIDDEN_FIGURE = (
+    "This figure needs data you may not read, so it was not computed: ask an admin to "
+    "grant your group the source."
+)
 
 
 @dataclass
@@ -111,12 +115,19 @@ class Asker:
         them only: retrieval, named rows, key joins, value names and SQL."""
         started = time.perf_counter()
         question = _check_question(question, self.settings.max_question_chars)
-        tables = self._tables(table, tables)
+        readable = tables
+        tables = self._tables(table, readable)
         timings: dict[str, float] = {}
         # the model loads only when a route needs it: a question SQL answers never waits for it
         backend = self._usable_backend if use_llm else _no_backend
 
         sql_backend = backend if use_llm and self._may_write_sql() else _no_backend
+        if readable is not None and self.aggregates.needs_forbidden(
+            question, readable, self.catalog.list_tables()
+        ):
+            result = Answer(FORBIDDEN_FIGURE, "none")
+            result.timings = {**timings, "total_ms": _ms(started)}
+            return result
         computed = self.aggregates.answer(question, tables, sql_backend, timings)
         if computed is not None:
             result = Answer(computed.text, "aggregate", computed.citations, computed.sql)

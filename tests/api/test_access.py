@@ -170,3 +170,25 @@ def test_a_caller_with_no_readable_source_gets_nothing(served: Served) -> None:
         assert served.client.get("/v1/tables", headers=headers).json() == []
     finally:
         ws.grant(str(served.root / "sales.csv"), [])
+
+
+def test_an_aggregate_over_a_forbidden_table_is_refused_not_computed(served: Served) -> None:
+    def ask(question: str, caller: str) -> dict[str, object]:
+        r = served.client.post(
+            "/v1/ask", json={"question": question}, headers=served.headers(caller)
+        )
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    for question, caller in [
+        ("How many employees are there?", "nogroup"),
+        ("How many employees are there?", "support"),
+        ("How many customers are in Brazil?", "hr"),
+    ]:
+        body = ask(question, caller)
+        assert body["answer"].startswith("This figure needs data you may not read"), body
+        assert body["sql"] is None and body["citations"] == [] and "300" not in str(body)
+    assert ": 8." in ask("How many employees are there?", "hr")["answer"]
+    assert ": 8." in ask("How many employees are there?", "admin")["answer"]
+    west = ask("What were the total sales in the West region?", "nogroup")
+    assert west["route"] == "aggregate"  # what the caller reads is still computed
