@@ -233,6 +233,13 @@ def synth(
             "--label", help="Downstream check: train on synthetic vs real, test on held-out rows."
         ),
     ] = None,
+    privacy: Annotated[
+        str | None,
+        typer.Option(
+            "--privacy",
+            help="low, balanced (default), high, or the DCR protection to aim for (0-1).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Make new records like real example rows: validated, PII-free, never near-copies."""
@@ -242,7 +249,7 @@ def synth(
     def body() -> None:
         if mode not in ("auto", "stats", "llm"):
             raise LakelightError(f"--mode must be auto, stats or llm, not {mode!r}")
-        request = SynthRequest(table, n, list(where or []), like, seed, mode, label)  # type: ignore[arg-type]
+        request = SynthRequest(table, n, list(where or []), like, seed, mode, label, privacy)  # type: ignore[arg-type]
         with _workspace() as ws:
             to_stdout = out_file is None and not as_json
             run, kept = ws.synth(
@@ -285,6 +292,7 @@ def _print_synth_summary(s: dict[str, Any], console: Console) -> None:
             f"{trends if trends is None else round(trends, 3)})",
             highlight=False,
         )
+    _print_privacy(s.get("privacy") or {}, q, console)
     down = q.get("downstream") or {}
     for metric in ("macro_f1", "r2"):
         real, syn = down.get("real", {}).get(metric), down.get("synthetic", {}).get(metric)
@@ -299,6 +307,33 @@ def _print_synth_summary(s: dict[str, Any], console: Console) -> None:
     for key in ("out", "report"):
         if key in s:
             console.print(f"Wrote {s[key]}", highlight=False)
+
+
+def _print_privacy(p: dict[str, Any], q: dict[str, Any], console: Console) -> None:
+    """The privacy level, what the run reached, and the trade-off table per level."""
+    base = (q.get("privacy") or {}).get("dcr_baseline_protection") or {}
+    if "level" not in p or base.get("score") is None:
+        return
+    console.print(
+        f"Privacy {p['level']}: DCR baseline protection {base['score']:.3f}, exact copies "
+        f"{q['privacy']['exact_copies']}",
+        highlight=False,
+    )
+    rows = p.get("tradeoff") or []
+    if not rows:
+        return
+    grid = Table(
+        "level", "quality", "protection", "downstream", title=f"pilots of {p['pilot_rows']:,} rows"
+    )
+    for row in rows:
+        grid.add_row(
+            row["level"] + (" (this run)" if row["level"] == p["level"] else ""),
+            *(
+                f"{row[k]:.3f}" if row[k] is not None else "—"
+                for k in ("quality", "protection", "downstream")
+            ),
+        )
+    console.print(grid)
 
 
 @app.command(name="eval")

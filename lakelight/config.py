@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +19,24 @@ from pydantic_settings import (
 from lakelight.errors import ConfigError
 
 WORKSPACE_FILE = "lakelight.toml"
+PRIVACY_LEVELS = {"low": 0.0, "balanced": 0.5, "high": 1.0}
+
+
+def privacy_value(value: str | float) -> float:
+    """A privacy setting as a number: low 0, balanced 0.5, high 1, or a number from 0 to 1.
+    ValueError naming the valid values otherwise."""
+    text = str(value).strip().casefold()
+    number = PRIVACY_LEVELS.get(text)
+    if number is None:
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+    if not 0.0 <= number <= 1.0:  # NaN fails too
+        raise ValueError(
+            f"privacy must be low, balanced, high or a number from 0 to 1, not {value!r}"
+        )
+    return number
 
 
 class Settings(BaseSettings):
@@ -157,6 +175,17 @@ class Settings(BaseSettings):
     synth_max_rounds: int = Field(
         20, ge=1, description="Rounds of regeneration for rejected rows before giving up."
     )
+    synth_privacy: str = Field(
+        "balanced",
+        description="How far synthetic rows keep from real ones: low (closest fidelity), "
+        "balanced, high, or a number from 0 (low) to 1 (high).",
+    )
+
+    @field_validator("synth_privacy")
+    @classmethod
+    def _privacy(cls, value: str) -> str:
+        privacy_value(value)
+        return value.strip().casefold()
 
     api_host: str = Field("127.0.0.1", description="Address `lakelight serve` listens on.")
     api_port: int = Field(8000, ge=1, le=65535, description="Port `lakelight serve` listens on.")

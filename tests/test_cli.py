@@ -108,6 +108,16 @@ def test_synth_writes_rows_summary_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Unknown column 'x'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
+    result = runner.invoke(app, ["synth", "--table", "default", "--n", "300", "--privacy", "low"])
+    assert result.exit_code == 0, result.output
+    assert "Privacy low: DCR baseline protection" in result.stderr
+    for level in ("low (this run)", "balanced", "high"):
+        assert level in result.stderr
+    result = runner.invoke(app, ["synth", "--table", "default", "--n", "5", "--privacy", "max"])
+    assert result.exit_code == 1
+    assert "privacy must be low, balanced, high or a number from 0 to 1" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
 
 def test_tables_show_declared_and_inferred_foreign_keys(tmp_path: Path) -> None:
     """Chinook from SQLite (declared keys) and TPC-H CSV files (inferred) in the workspace."""

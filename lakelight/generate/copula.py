@@ -16,12 +16,14 @@ normal conditional on it, so a rare category can be boosted without rejection sa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.covariance import LedoitWolf
+
+from lakelight.generate.privacy import Privacy
 
 _EPS = 1e-6
 DISCRETE_MAX_DISTINCT = 30  # numeric columns with at most this many values keep their support
@@ -52,7 +54,8 @@ class _Numeric:
         ranks = lo + rng.random(len(values)) * (hi - lo)  # ties spread uniformly
         return np.clip(ranks / n, _EPS, 1 - _EPS)
 
-    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+    def from_uniform(self, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        del rng  # the interface of _Categorical.from_uniform
         vals = self.sorted_values
         if self.discrete or len(vals) == 1:
             idx = np.minimum((u * len(vals)).astype(int), len(vals) - 1)
@@ -69,6 +72,13 @@ class _Numeric:
 class _Categorical:
     categories: list[object]
     cumulative: np.ndarray  # upper edge of each category's interval, last = 1
+    # rare categories generalized into one slot (the last), drawn by frequency within it
+    rare: list[object] = field(default_factory=list)
+    rare_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def slot(self, value: object) -> int:
+        value = category(value)
+        return len(self.categories) - 1 if value in self.rare else self.categories.index(value)
 
     def interval(self, index: int) -> tuple[float, float]:
         lo = 0.0 if index == 0 else float(self.cumulative[index - 1])
@@ -76,17 +86,23 @@ class _Categorical:
 
     def to_uniform(self, values: Sequence[object], rng: np.random.Generator) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.categories)}
+        index.update({c: len(self.categories) - 1 for c in self.rare})
         idx = np.array([index[category(v)] for v in values])
         lo = np.concatenate([[0.0], self.cumulative[:-1]])[idx]
         hi = self.cumulative[idx]
         return np.clip(lo + rng.random(len(idx)) * (hi - lo), _EPS, 1 - _EPS)
 
-    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+    def from_uniform(self, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         idx = np.minimum(
             np.searchsorted(self.cumulative, u, side="right"), len(self.categories) - 1
         )
         out = np.empty(len(u), dtype=object)
         out[:] = [self.categories[i] for i in idx]
+        if self.rare:
+            grouped = idx == len(self.categories) - 1
+            members = np.empty(len(self.rare), dtype=object)
+            members[:] = self.rare
+            out[grouped] = rng.choice(members, size=int(grouped.sum()), p=self.rare_shares)
         return out
 
 
@@ -100,8 +116,20 @@ def category(value: object) -> object:
 class GaussianCopula:
     """Fit to a frame's ``numeric`` and ``categorical`` columns; sample new rows."""
 
-    def __init__(self, numeric: Sequence[str], categorical: Sequence[str], *, seed: int = 0):
+    def __init__(
+        self,
+        numeric: Sequence[str],
+        categorical: Sequence[str],
+        *,
+        seed: int = 0,
+        privacy: Privacy | None = None,
+    ):
+        """``privacy``: its spread, shrink and rare levers shape the model (see
+        ``lakelight.generate.privacy``); None is the plain empirical copula."""
         self.numeric, self.categorical = list(numeric), list(categorical)
+        self.shrink = privacy.shrink if privacy else 0.0
+        self.rare = privacy.rare if privacy else 0
+        self.spread = 1.0 + (privacy.spread if privacy else 0.0)
         self.columns = [*self.numeric, *self.categorical]
         self.rng = np.random.default_rng(seed)
         self.marginals: dict[str, _Numeric | _Categorical] = {}
@@ -130,27 +158,41 @@ class GaussianCopula:
                     u[~present] = self.rng.random((~present).sum())  # nulls carry no signal
             else:
                 cats = [category(v) for v in frame[name].tolist()]
-                counts = pd.Series(cats, dtype=object).value_counts(dropna=False, sort=True)
-                cumulative = np.cumsum(counts.to_numpy(dtype=float)) / counts.sum()
-                cumulative[-1] = 1.0
-                marginal = _Categorical(list(counts.index), cumulative)
+                marginal = self._categories(cats)
                 u = marginal.to_uniform(cats, self.rng)
             self.marginals[name] = marginal
             scores[:, j] = stats.norm.ppf(u)
         if len(self.columns) > 1 and len(frame) > 1:
             cov = LedoitWolf().fit(scores).covariance_
             d = np.sqrt(np.clip(np.diag(cov), _EPS, None))
-            self.corr = cov / np.outer(d, d)
+            self.corr = cov / np.outer(d, d) * (1 - self.shrink)
             np.fill_diagonal(self.corr, 1.0)
         return self
+
+    def _categories(self, cats: list[object]) -> _Categorical:
+        """A column's categories, most frequent first; with ``rare``, the categories held by
+        fewer rows (two or more of them, missing values never) share one last slot."""
+        counts = pd.Series(cats, dtype=object).value_counts(dropna=False, sort=True)
+        names, sizes = [category(c) for c in counts.index], counts.to_numpy(dtype=float)
+        rare = (sizes < self.rare) & np.array([name is not None for name in names])
+        members: list[object] = []
+        shares = np.zeros(0)
+        if rare.sum() >= 2:
+            members = [names[i] for i in np.flatnonzero(rare)]
+            shares = sizes[rare] / sizes[rare].sum()
+            names = [names[i] for i in np.flatnonzero(~rare)] + [members[0]]
+            sizes = np.append(sizes[~rare], sizes[rare].sum())
+        cumulative = np.cumsum(sizes) / sizes.sum()
+        cumulative[-1] = 1.0
+        return _Categorical(names, cumulative, members, shares)
 
     def _interval(self, name: str, value: object) -> tuple[float, float]:
         """The normal-score interval where ``name`` equals ``value``."""
         marginal = self.marginals[name]
         if isinstance(marginal, _Categorical):
-            if category(value) not in marginal.categories:
+            if category(value) not in (*marginal.categories, *marginal.rare):
                 raise KeyError(value)
-            lo, hi = marginal.interval(marginal.categories.index(category(value)))
+            lo, hi = marginal.interval(marginal.slot(value))
         else:
             vals, number = marginal.sorted_values, float(value)  # type: ignore[arg-type]
             lo = float(np.searchsorted(vals, number, side="left")) / len(vals)
@@ -182,12 +224,12 @@ class GaussianCopula:
             cov = (cov + cov.T) / 2 + np.eye(len(free)) * 1e-9
             w, v = np.linalg.eigh(cov)
             root = v * np.sqrt(np.clip(w, 0, None))
-            z[:, free] = mean + self.rng.standard_normal((n, len(free))) @ root.T
+            z[:, free] = mean + self.rng.standard_normal((n, len(free))) @ root.T * self.spread
         u = np.clip(stats.norm.cdf(z), _EPS, 1 - _EPS)
         out: dict[str, object] = {}
         for j, name in enumerate(self.columns):
             marginal = self.marginals[name]
-            col = marginal.from_uniform(u[:, j])
+            col = marginal.from_uniform(u[:, j], self.rng)
             if isinstance(marginal, _Numeric) and marginal.null_share > 0 and name not in fixed:
                 col = col.astype(float)
                 col[self.rng.random(n) < marginal.null_share] = np.nan

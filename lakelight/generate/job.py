@@ -3,6 +3,7 @@ API: run the synthesizer into a file or stream, then score what it made."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -10,7 +11,8 @@ import pandas as pd
 
 from lakelight.generate.frames import numbers
 from lakelight.generate.output import RowWriter
-from lakelight.generate.synthesize import Synthesizer, SynthRequest, SynthRun
+from lakelight.generate.privacy import LOW, RECIPES, Pilot, Privacy, Target, choose, target_of
+from lakelight.generate.synthesize import QUALITY_ROWS, Synthesizer, SynthRequest, SynthRun
 
 
 def generate(
@@ -35,6 +37,12 @@ def generate(
         if keep_rows:
             kept.append(frame)
 
+    level = synthesizer.settings.synth_privacy if request.privacy is None else request.privacy
+    tradeoff: dict[str, Any] | None = None
+    if not isinstance(level, Privacy) and request.n >= MIN_CALIBRATION_ROWS:
+        target = target_of(level)
+        tradeoff = calibrate(synthesizer, request, target)
+        request = replace(request, privacy=tradeoff["chosen"])
     try:
         run = synthesizer.run(request, sink)
     except BaseException:
@@ -46,6 +54,8 @@ def generate(
         if out is not None:
             run.summary["out"] = str(out)
     run.summary["quality"] = quality_of(run)
+    if tradeoff is not None:
+        run.summary["privacy"] = _privacy_summary(tradeoff, run)
     if report is not None and run.summary["quality"] is not None:
         from lakelight.generate.report_html import render_html
 
@@ -96,3 +106,98 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
         holdout=holdout,
         validity=validity,
     )
+
+
+PILOT_ROWS = 1_000  # rows each recipe makes when a privacy level is calibrated
+MIN_CALIBRATION_ROWS = 200  # smaller runs take a level's usual levers (privacy.privacy_of)
+_LEVELS = (Target("balanced", 0.30, 0.90), Target("high", 0.45, 0.85))
+
+
+def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -> dict[str, Any]:
+    """Pilot runs of ``PILOT_ROWS`` rows: the plain model, then each recipe from mild to strong
+    until ``target`` and the named levels are reached, each scored by the quality report.
+    Returns the pilots, the choice per level and the levers ``chosen`` for ``target``."""
+    wanted = [target, *(t for t in _LEVELS if t.name != target.name)]
+    pilots: list[Pilot] = []
+    noise = 0.0
+    for privacy in (LOW, *RECIPES):
+        pilot = replace(request, n=min(request.n, PILOT_ROWS), privacy=privacy)
+        run = synthesizer.run(pilot, lambda _: None)
+        if not pilots:  # a pilot's quality, plus what its smaller size alone costs
+            final = min(request.n, QUALITY_ROWS)
+            noise = _sampling_loss(run, len(run.sample)) - _sampling_loss(run, final)
+        pilots.append(_scored(privacy, quality_of(run), noise))
+        quality = pilots[-1].quality
+        if all(any(p.meets(t) for p in pilots) for t in wanted) or (
+            len(pilots) > 1 and quality is not None and quality < min(t.quality for t in wanted)
+        ):
+            break  # every level reached, or the levers only get stronger from here
+    levels = {"low": (pilots[0], True)}
+    levels.update({t.name: choose(t, pilots[1:]) for t in wanted if t.protection > 0})
+    chosen, met = levels.get(target.name, (pilots[0], True))
+    return {
+        "target": target,
+        "pilots": pilots,
+        "levels": levels,
+        "chosen": chosen.privacy,
+        "met": met,
+    }
+
+
+def _sampling_loss(run: SynthRun, n: int) -> float:
+    """The quality a sample of ``n`` rows loses by its size alone: 1 − the quality of ``n``
+    real example rows against all of them (many-valued categories score low in small samples,
+    whatever made them)."""
+    from lakelight.generate.quality import quality_report
+
+    if run.examples.empty or n == 0 or not (run.numeric or run.categorical):
+        return 0.0
+    real = _for_report(run, run.examples)
+    sample = real.sample(min(n, len(real)), random_state=0)
+    overall = quality_report(real, sample, run.numeric, run.categorical)["overall"]
+    return 0.0 if overall is None else max(0.0, 1.0 - overall)
+
+
+def _scored(privacy: Privacy, quality: dict[str, Any] | None, noise: float) -> Pilot:
+    """A pilot's figures, its quality raised by ``noise`` (what its size costs)."""
+    if quality is None:
+        return Pilot(privacy, None, None)
+    down = (quality.get("downstream") or {}).get("synthetic") or {}
+    score = next((down[m] for m in ("roc_auc", "macro_f1", "r2") if down.get(m) is not None), None)
+    protection = quality["privacy"]["dcr_baseline_protection"]["score"]
+    overall = quality["overall"]
+    return Pilot(privacy, None if overall is None else min(1.0, overall + noise), protection, score)
+
+
+def _privacy_summary(tradeoff: dict[str, Any], run: SynthRun) -> dict[str, Any]:
+    """The level asked for, the levers it got, what the run reached, and the trade-off table
+    (pilot quality, protection and downstream score per level)."""
+    target: Target = tradeoff["target"]
+    quality = run.summary.get("quality") or {}
+    protection = ((quality.get("privacy") or {}).get("dcr_baseline_protection") or {}).get("score")
+    if not tradeoff["met"]:
+        run.summary["warnings"].append(
+            f"privacy {target.name}: no lever reached protection {target.protection:.2f} at "
+            f"quality {target.quality:.2f} on this table; kept the most protective acceptable "
+            "one (see privacy.tradeoff)"
+        )
+    return {
+        "level": target.name,
+        "target": {"protection": target.protection, "quality": target.quality},
+        "met_in_pilot": tradeoff["met"],
+        "levers": tradeoff["chosen"].as_dict(),
+        "protection": protection,
+        "quality": quality.get("overall"),
+        "pilot_rows": PILOT_ROWS,
+        "tradeoff": [
+            {
+                "level": name,
+                "levers": pilot.privacy.as_dict(),
+                "quality": pilot.quality,
+                "protection": pilot.protection,
+                "downstream": pilot.downstream,
+                "reached": met,
+            }
+            for name, (pilot, met) in tradeoff["levels"].items()
+        ],
+    }

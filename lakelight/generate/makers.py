@@ -17,6 +17,7 @@ from lakelight.generate.fewshot import llm_rows, llm_texts
 from lakelight.generate.frames import numbers, to_datetimes
 from lakelight.generate.output import plain_rows
 from lakelight.generate.plan import ColumnPlan
+from lakelight.generate.privacy import Privacy
 from lakelight.generate.strata import StratifiedCopula, choose_strata
 from lakelight.generate.values import DerivedLookup, IdentifierMaker, KeyMaker, MarkovText
 from lakelight.guard.operators import Anonymizer
@@ -39,8 +40,10 @@ class RowMaker:
         rng: np.random.Generator,
         fit_on_table: bool,
         label: str | None = None,
+        privacy: Privacy | None = None,
     ):
         self.settings, self.table, self.plans, self.rng = settings, table, list(plans), rng
+        self.privacy = privacy or Privacy()
         self.backend = backend
         self.mode = "llm" if mode == "llm" or (mode == "auto" and _capable(backend)) else "stats"
         if self.mode == "llm" and not examples.empty:
@@ -126,10 +129,17 @@ class RowMaker:
             self.strata = choose_strata(frame, num, cat, prefer=label)
         if self.strata:
             self.copula = StratifiedCopula(
-                frame, num, cat, self.strata, integer=self.integers, rng=self.rng
+                frame,
+                num,
+                cat,
+                self.strata,
+                integer=self.integers,
+                rng=self.rng,
+                privacy=self.privacy,
             )
         else:
-            self.copula = GaussianCopula(num, cat, seed=int(self.rng.integers(2**31))).fit(
+            seed = int(self.rng.integers(2**31))
+            self.copula = GaussianCopula(num, cat, seed=seed, privacy=self.privacy).fit(
                 frame, integer=self.integers
             )
 

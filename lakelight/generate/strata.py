@@ -14,6 +14,7 @@ import pandas as pd
 
 from lakelight.generate.copula import GaussianCopula, category
 from lakelight.generate.frames import labels
+from lakelight.generate.privacy import Privacy
 
 MAX_VALUES = 12  # a category with more values splits the rows too thin
 MAX_STRATA = 24  # most combinations of stratum values
@@ -89,11 +90,17 @@ class StratifiedCopula:
         *,
         integer: Sequence[str],
         rng: np.random.Generator,
+        privacy: Privacy | None = None,
     ):
+        """Every copula gets the ``privacy`` levers; a stratum is fitted alone only when it
+        holds ``MIN_STRATUM_ROWS`` rows and the privacy's ``rare`` count."""
         self.strata, self.rng = list(strata), rng
-        self.pooled = GaussianCopula(numeric, categorical, seed=int(rng.integers(2**31))).fit(
-            frame, integer=integer
-        )
+        min_rows = max(MIN_STRATUM_ROWS, privacy.rare if privacy else 0)
+
+        def copula(columns: Sequence[str]) -> GaussianCopula:
+            return GaussianCopula(numeric, columns, seed=int(rng.integers(2**31)), privacy=privacy)
+
+        self.pooled = copula(categorical).fit(frame, integer=integer)
         rest = [c for c in categorical if c not in self.strata]
         groups = frame.groupby([labels(frame[c]) for c in self.strata], sort=True, dropna=False)
         self.shares: dict[tuple[str, ...], float] = {}
@@ -104,10 +111,8 @@ class StratifiedCopula:
             self.shares[key] = len(rows) / len(frame)
             first = rows.iloc[0]
             self.values[key] = {c: category(first[c]) for c in self.strata}
-            if len(rows) >= MIN_STRATUM_ROWS:
-                self.parts[key] = GaussianCopula(numeric, rest, seed=int(rng.integers(2**31))).fit(
-                    rows, integer=integer
-                )
+            if len(rows) >= min_rows:
+                self.parts[key] = copula(rest).fit(rows, integer=integer)
 
     def sample(self, n: int, fixed: Mapping[str, object] | None = None) -> pd.DataFrame:
         keys = list(self.shares)

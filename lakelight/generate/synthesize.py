@@ -25,6 +25,7 @@ from lakelight.generate.examples import load_rows, nearest_rows
 from lakelight.generate.frames import numbers
 from lakelight.generate.makers import RowMaker
 from lakelight.generate.plan import ColumnPlan, plan_columns
+from lakelight.generate.privacy import Privacy, privacy_of
 from lakelight.generate.validate import Validators
 from lakelight.guard.leakage import LeakageGuard
 from lakelight.guard.synthetic import PiiScreen, real_pii_values
@@ -48,6 +49,9 @@ class SynthRequest:
     seed: int = 0
     mode: Mode = "auto"
     label: str | None = None  # a column to run the downstream check on
+    # low, balanced, high, a protection to aim for (0-1) or the levers themselves; None: the
+    # setting. ``generate`` calibrates a level on the table; ``run`` takes its default levers
+    privacy: str | float | Privacy | None = None
 
 
 @dataclass
@@ -117,6 +121,7 @@ class Synthesizer:
         table = self.resolve_table(request.table)
         conditions = parse_conditions(request.where, table.columns)
         rng = np.random.default_rng(request.seed)
+        privacy = privacy_of(s.synth_privacy if request.privacy is None else request.privacy)
         warnings: list[str] = []
 
         reference = load_rows(self.catalog, table, limit=REFERENCE_MAX, seed=request.seed)
@@ -163,6 +168,7 @@ class Synthesizer:
             rng=rng,
             fit_on_table=len(examples) < MIN_FIT_ROWS,
             label=request.label,
+            privacy=privacy,
         )
         validators = Validators(plans, reference, conditions)
         numeric, categorical = _compared(plans)
@@ -170,7 +176,7 @@ class Synthesizer:
             _as_numbers(reference, numeric),
             numeric,
             categorical,
-            quantile=s.guard_dcr_quantile,
+            quantile=max(s.guard_dcr_quantile, privacy.dcr_quantile),
             seed=request.seed,
         )
 
@@ -222,6 +228,7 @@ class Synthesizer:
             "conditions": [str(c) for c in conditions],
             "seed": request.seed,
             "mode": maker.mode,
+            "privacy": privacy.as_dict(),
             "stratified_by": maker.strata,
             "plan": [p.as_dict() for p in plans],
             "text": maker.text_report(),
