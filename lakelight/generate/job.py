@@ -67,6 +67,7 @@ def generate(
             run.numeric,
             run.categorical,
             title=f"Synthetic {run.summary['table']}: quality report",
+            privacy=run.summary.get("privacy"),
         )
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(page, encoding="utf-8")

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lakelight.generate.privacy import Privacy
 from lakelight.guard._dcr import MISSING, category_text
 
 __all__ = ["render_html"]
@@ -232,6 +233,46 @@ def _downstream(report: dict[str, Any]) -> str:
     )
 
 
+def _levers(levers: dict[str, Any]) -> str:
+    shown = [f"{k} {_fmt(v)}" for k, v in levers.items() if v != Privacy().as_dict().get(k)]
+    return ", ".join(shown) or "none"
+
+
+def _privacy_level(privacy: dict[str, Any] | None) -> str:
+    """The level the run used and the trade-off table of its pilots (``job.calibrate``)."""
+    if not privacy or "level" not in privacy:
+        return ""
+    target = privacy.get("target") or {}
+    reached = "reached" if privacy.get("met_in_pilot") else "not reached on this table"
+    parts = [
+        "<h2>Privacy level</h2>",
+        f'<p class="sub">Level <b>{_e(privacy["level"])}</b>: DCR baseline protection '
+        f"{_e(_fmt(target.get('protection')))} at quality {_e(_fmt(target.get('quality')))} "
+        f"or more ({_e(reached)}); levers {_e(_levers(privacy.get('levers') or {}))}. "
+        f"Each level was tried on pilots of {_e(privacy.get('pilot_rows'))} rows of this "
+        "table (quality corrected for the pilot's size).</p>",
+    ]
+    rows = privacy.get("tradeoff") or []
+    if rows:
+        parts.append(
+            _table(
+                ["level", "quality", "protection", "downstream", "target reached", "levers"],
+                [
+                    [
+                        r["level"] + (" (this run)" if r["level"] == privacy["level"] else ""),
+                        r["quality"],
+                        r["protection"],
+                        r["downstream"],
+                        r["reached"],
+                        _levers(r["levers"]),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+    return "".join(parts)
+
+
 def render_html(
     report: dict[str, Any],
     real: pd.DataFrame,
@@ -240,8 +281,10 @@ def render_html(
     categorical: list[str],
     *,
     title: str,
+    privacy: dict[str, Any] | None = None,
 ) -> str:
-    """One self-contained HTML page for a ``quality_report`` dict and the frames behind it."""
+    """One self-contained HTML page for a ``quality_report`` dict and the frames behind it;
+    ``privacy``, a run's ``summary["privacy"]``, adds its level and trade-off table."""
     columns = [*numeric, *categorical]
     rows = report.get("rows") or {}
     parts = [
@@ -251,6 +294,7 @@ def render_html(
         f"{_e(rows.get('real'))} real rows, {len(columns)} columns. Scores follow SDMetrics' "
         "definitions.</p>",
         _cards(report),
+        _privacy_level(privacy),
     ]
     trends = report.get("column_pair_trends") or {}
     if trends.get("note"):

@@ -228,7 +228,7 @@ class Synthesizer:
             "conditions": [str(c) for c in conditions],
             "seed": request.seed,
             "mode": maker.mode,
-            "privacy": privacy.as_dict(),
+            "privacy": {"levers": privacy.as_dict()},
             "stratified_by": maker.strata,
             "plan": [p.as_dict() for p in plans],
             "text": maker.text_report(),

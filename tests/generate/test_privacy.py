@@ -24,6 +24,7 @@ from lakelight.generate.privacy import (
     privacy_of,
     target_of,
 )
+from lakelight.generate.report_html import render_html
 from lakelight.generate.synthesize import Synthesizer, SynthRequest, SynthRun
 from lakelight.generate.validate import Validators
 from lakelight.guard.leakage import dcr_to_real
@@ -131,7 +132,9 @@ def test_a_higher_threshold_blocks_more_and_keeps_rows_valid(
     (low_run, _), (strict_run, strict_rows) = runs["low"], runs["strict"]
     assert strict_run.summary["leakage"]["threshold"] > 5 * low_run.summary["leakage"]["threshold"]
     assert strict_run.summary["blocked"]["total"] > low_run.summary["blocked"]["total"] + 50
-    assert strict_run.summary["privacy"]["dcr_quantile"] == 0.45
+    assert strict_run.summary["privacy"] == {
+        "levers": {**LOW.as_dict(), "rare": 20, "dcr_quantile": 0.45}
+    }
     numeric, categorical = strict_run.numeric, strict_run.categorical
     threshold = strict_run.summary["leakage"]["threshold"]
     dcr = dcr_to_real(strict_rows, truth, numeric, categorical)
@@ -182,3 +185,28 @@ def test_each_level_keeps_rows_valid_and_new(
     validators = Validators(run.plans, truth)
     assert all(reason is None for reason in validators.check(rows, set()))
     assert rows["balance"].between(truth["balance"].min(), truth["balance"].max()).all()
+
+
+def test_the_html_report_shows_the_level_and_its_tradeoff(
+    default_balanced: tuple[SynthRun, list[pd.DataFrame]],
+) -> None:
+    run, kept = default_balanced
+    rows = pd.concat(kept, ignore_index=True)[run.numeric + run.categorical]
+    truth = run.examples[run.numeric + run.categorical]
+    page = render_html(
+        run.summary["quality"],
+        truth,
+        rows,
+        run.numeric,
+        run.categorical,
+        title="Default",
+        privacy=run.summary["privacy"],
+    )
+    section = page[page.index("<h2>Privacy level</h2>") : page.index("<h2>Column shapes</h2>")]
+    assert "Level <b>balanced</b>" in section and "not reached on this table" in section
+    assert section.count("<tr>") == 4  # header, low, balanced, high
+    assert "balanced (this run)" in section and "dcr_quantile" in section
+    without = render_html(
+        run.summary["quality"], truth, rows, run.numeric, run.categorical, title="Default"
+    )
+    assert "Privacy level" not in without
