@@ -1,14 +1,15 @@
 """Background ingest jobs: queued on one worker thread (the workspace ingests one source at a
 time anyway), with their progress, counts and error. A job is visible to the key that started
-it and to admins; to anyone else it does not exist."""
+it and to admins; to anyone else it does not exist. The worker is a daemon: a server stopping
+does not wait for a long ingest, which is crash-safe and completes on its next run."""
 
 from __future__ import annotations
 
 import logging
+import queue
 import secrets
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +59,11 @@ class Job:
 
 class JobRunner:
     def __init__(self, on_done: Callable[[IngestReport], None] | None = None):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lakelight-ingest")
+        self._queue: queue.Queue[tuple[Job, Callable[[Progress], IngestReport]] | None] = (
+            queue.Queue()
+        )
+        self._worker = threading.Thread(target=self._work, name="lakelight-ingest", daemon=True)
+        self._worker.start()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._on_done = on_done
@@ -69,8 +74,12 @@ class JobRunner:
             self._jobs[job.job_id] = job
             while len(self._jobs) > MAX_JOBS_KEPT:
                 self._jobs.pop(next(iter(self._jobs)))
-        self._pool.submit(self._run, job, work)
+        self._queue.put((job, work))
         return job
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            self._run(*item)
 
     def _run(self, job: Job, work: Callable[[Progress], IngestReport]) -> None:
         job.state = "running"
@@ -101,4 +110,10 @@ class JobRunner:
         return job
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop taking jobs; queued ones are dropped, a running one is left to the daemon."""
+        while not self._queue.empty():
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._queue.put(None)
