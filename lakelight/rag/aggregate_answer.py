@@ -232,6 +232,9 @@ def sample_sql(sql: str, dialect: str, allowed: set[str]) -> tuple[str, str] | N
     return name, check_sql(statement, allowed, dialect, SAMPLE_ROWS)
 
 
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
 def format_value(value: Any) -> str:
     if value is None:
         return "none"
@@ -243,6 +246,9 @@ def format_value(value: Any) -> str:
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, str) and _MONTH.fullmatch(value):
+        month = datetime.strptime(value, "%Y-%m")  # a month bucket, said the way people do
+        return f"{value} ({month:%B %Y})"
     return str(value)
 
 

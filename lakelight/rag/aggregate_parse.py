@@ -109,6 +109,8 @@ _LAST = re.compile(
 )
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_NAMES}),? (#\d+)")
+_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}
+_QUARTER = re.compile(r"\b(?:the )?(first|second|third|fourth|last) quarter (?:of |in )?(#\d+)")
 _MONTH_ONLY = re.compile(rf"\b(?:{_PREP}) ({_MONTH_NAMES})\b")
 _YEAR = re.compile(rf"\b(?:{_PREP}|year|since|after|before|until|till|from|through) (#\d+)")
 _SINCE = re.compile(r"\b(since|after|from|starting|before|until|till|prior to|up until) (#\d+)")
@@ -331,6 +333,13 @@ def _parse_times(q: Question) -> None:
         year = q.num(m.group(2))
         if _is_year(year):
             lo, hi = _month_range(int(year.value or 0), MONTHS[m.group(1)])
+            add(TimeSpec("range", lo, hi), q.span(m))
+    for m in _QUARTER.finditer(j):
+        year = q.num(m.group(2))
+        if _is_year(year):
+            first = 3 * _QUARTERS[m.group(1)] - 2
+            lo = _month_range(int(year.value or 0), first)[0]
+            hi = _month_range(int(year.value or 0), first + 2)[1]
             add(TimeSpec("range", lo, hi), q.span(m))
     for m in _SINCE.finditer(j):
         tok = q.num(m.group(2))

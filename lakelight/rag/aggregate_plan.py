@@ -10,13 +10,15 @@ from typing import Any
 from lakelight.rag.aggregate_parse import TimeSpec
 from lakelight.rag.aggregate_shape import bare_numbers, own_service, resolve_shape, text_filters
 from lakelight.rag.aggregate_sql import Filter, Shape, Source
-from lakelight.rag.linking import Mention, column_form
+from lakelight.rag.linking import Mention
 from lakelight.rag.plan_state import NUMERIC, PlanState
 from lakelight.rag.values import ValueMatch
 from lakelight.rag.words import STOPWORDS
 
-MONEY = ("sale", "amount", "total", "price", "unitprice", "cost", "revenue", "value", "spend")
-_FILLERS = frozenset({"the", "a", "an", "each", "every", "all", "of", "is", "=", "equal", "to"})
+_FILLERS = frozenset(
+    {"the", "a", "an", "each", "every", "all", "of", "is", "are", "was", "were", "be", "=", "equal"}
+    | {"to", "at", "exactly"}  # "priced at 1.99", "equal to 3"
+)
 _LOW_CARDINALITY = 200  # a lowercase one-word value counts only in columns this small
 
 
@@ -43,6 +45,7 @@ class TablePlanner(PlanState):
         return self.score, shape
 
     def _values(self) -> bool:
+        spans: dict[int, tuple[int, int]] = {}
         for vm in self.matches:
             if any(i in self.used for i in range(vm.start, vm.end)):
                 continue
@@ -71,12 +74,33 @@ class TablePlanner(PlanState):
                 same.value = sorted({*same.value, *options[src]}, key=str)
             else:
                 self.filters.append(Filter(src, "in", sorted(options[src], key=str)))
+                spans[id(self.filters[-1])] = (vm.start, vm.end)
             self.use(vm.start, vm.end)
             self.score += 1.5 if src.via else 2.0
             if adjacent is not None:
                 self.use(adjacent.start, adjacent.end)
                 self.score += 0.5
+        self._drop_clashing_event(spans)
         return True
+
+    def _drop_clashing_event(self, spans: dict[int, tuple[int, int]]) -> None:
+        """On a log, event values no line holds together ("failed password for invalid user":
+        a failed login, and the words "invalid user" of its message): the event fields give
+        one line one class, so the longest phrase that clashes goes back to the message."""
+        events = [f for f in self.filters if _own_event(f) and id(f) in spans]
+        if self.t.kind != "log" or len(events) < 2 or self._together(events):
+            return
+        for f in sorted(events, key=lambda f: spans[id(f)][0] - spans[id(f)][1]):
+            if self._together([g for g in events if g is not f]):
+                self.filters.remove(f)
+                self.used.difference_update(range(*spans[id(f)]))
+                self.explained.difference_update(range(*spans[id(f)]))
+                self.score -= 2.0
+                return
+
+    def _together(self, filters: list[Filter]) -> bool:
+        where = [(f.src.column, list(f.value)) for f in filters]
+        return self.values.contains(self.t.sql_name, where[0][0], "", where)
 
     def _similar_values(self) -> bool:
         """Words no value spells that mean one ("probed non-existent files" → event_action
@@ -166,6 +190,8 @@ class TablePlanner(PlanState):
             between = self.q.toks[min(m.end, i) : max(m.start, i + 1)]
             if all(t.norm in _FILLERS for t in between if t is not tok):
                 value = self._number(tok.value, m.src)
+                if tok.percent and self._fraction(m.src):
+                    value = round(float(tok.value or 0) / 100, 6)  # "80%" of a 0–1 column
                 self.filters.append(Filter(m.src, "in", [value]))
                 self.use(i, i + 1)
                 self.use(m.start, m.end)
@@ -186,14 +212,10 @@ class TablePlanner(PlanState):
                 self.use(m.start, m.end)
                 self.score += 0.5 + m.score
             else:
-                money = [
-                    c2
-                    for c2 in self.t.columns
-                    if c2.type in NUMERIC and column_form(self.t, c2.name)[1] in MONEY
-                ]
-                if not c.money or len(money) != 1:
+                money = self.money_column()
+                if not c.money or money is None:
                     return False
-                src = self.own(money[0].name)
+                src = money
             values = [v / 100 if c.percent and self._fraction(src) else v for v in c.values]
             if c.op == "between":
                 lo, hi = sorted(values)
@@ -244,3 +266,7 @@ class TablePlanner(PlanState):
             self.use(*spec.span)
             self.score += 0.5
         return True
+
+
+def _own_event(f: Filter) -> bool:
+    return f.op == "in" and not f.src.path and f.src.column.startswith(("event_", "auth_"))

@@ -17,6 +17,7 @@ _PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "on", "by", "inside", "with
 _PREPOSITIONS = frozenset({"for", "of", "with", "to", "about", "regarding"})
 _ARTICLES = frozenset({"the", "a", "an", "this", "that", "these", "those"})
 _LABEL_NAMES = ("name", "title", "label")
+_UNITS = frozenset({"year", "month", "day", "hour"})
 _COUNT_SKIP = frozenset({"distinct", "different", "unique", "separate", "individual"})
 
 
@@ -89,9 +90,25 @@ def _measure(
     for pos in positions:
         for after, before in ((5, 0), (0, 3)):
             m = p.near(pos, kinds, after=after, before=before, free=False, ids=False)
+            if m is not None and _agg_word_alone(m, pos) and after > 1:
+                # "total sales" on a table with a `total` column: the word next to the
+                # aggregate word is what it sums; the word doing both is the last resort
+                m = p.near(pos + 1, kinds, after=after - 1, free=False, ids=False) or m
             if m is not None and m.src != key and not p.id_like(m.src):
                 return m
     return None
+
+
+def _agg_word_alone(m: Mention, pos: int) -> bool:
+    return (m.start, m.end) == (pos, pos + 1)
+
+
+def _measure_score(p: PlanState, m: Mention) -> float:
+    """A column named only by an aggregate word ("total" for SUM(total)) explains one word
+    where a measure beside the aggregate word explains two: half credit."""
+    agg_positions = {i for found in p.aggs.values() for i in found}
+    alone = any(_agg_word_alone(m, pos) for pos in agg_positions)
+    return m.score - 0.5 if alone else m.score
 
 
 def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
@@ -106,7 +123,9 @@ def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
             return "count", None
         if i not in p.explained and i not in p.used and tok.norm in p.other_tables:
             return "invalid", None  # "how many orders" asked of the customer table
-        if i in p.used or tok.norm in COUNT_NOUNS or tok.kind != "word":
+        if i in p.used:
+            continue  # a value before the noun: "how many California cities"
+        if tok.norm in COUNT_NOUNS or tok.kind != "word":
             return "count", None
         for m in p.mentions:
             if m.start == i and p.free(m) and m.score >= 0.8:
@@ -148,6 +167,11 @@ def resolve_shape(p: PlanState) -> Shape | None:
         return None
     elif q.superlative and _asks_which(q):
         group = _group_at(p, 1)
+        unit = q.toks[1].norm if len(q.toks) > 1 else ""
+        if group is None and unit in _UNITS and (src := p.datetime_column()) is not None:
+            group, bucket = (src, []), unit  # "which month brought in the most revenue"
+            p.use(1, 2)
+            p.score += 1.0
         if group is not None:
             kind, limit, descending = "top", 1, q.superlative[0]
     if group is None and q.bucket:
@@ -212,7 +236,7 @@ def _keyed(
                 return None
     if m is not None:
         p.use(m.start, m.end)
-        p.score += m.score
+        p.score += _measure_score(p, m)
     measure = m.src if m is not None else None
     if agg == "distinct" and measure == key:
         return None
@@ -233,6 +257,9 @@ def _scalar(p: PlanState) -> Shape | None:
     elif aggs["sum"]:
         m = _measure(p, aggs["sum"], NUMERIC, None)
         agg = "sum"
+        if m is None and p.q.toks[aggs["sum"][0]].norm == "how" and (src := p.money_column()):
+            # "how much did we invoice": the table's one money column
+            return Shape("sum", "sum", p.t, src)
     elif aggs["max"] or aggs["min"]:
         first_max = aggs["max"][0] if aggs["max"] else len(p.q.toks)
         first_min = aggs["min"][0] if aggs["min"] else len(p.q.toks)
@@ -244,7 +271,7 @@ def _scalar(p: PlanState) -> Shape | None:
         return None
     if m is not None:
         p.use(m.start, m.end)
-        p.score += m.score
+        p.score += _measure_score(p, m)
     return Shape(agg, agg, p.t, m.src if m is not None else None)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from lakelight.index.catalog import TableInfo
 from lakelight.naming import column_words, shared_prefix, table_words
 from lakelight.rag.aggregate_parse import QUESTION_WORDS
-from lakelight.rag.words import STOPWORDS, fold, singular
+from lakelight.rag.words import STOPWORDS, bases, fold, singular
 
 if TYPE_CHECKING:
     from lakelight.rag.aggregate_parse import Question
@@ -164,4 +164,9 @@ def spell(q: Question, form: str, src: Source, words: list[str] | None = None) -
             out.append(Mention(i, i + 1, src, 0.6))
         elif loose and len(word) >= 5 and form.startswith((word[:-1], word[:-2])):
             out.append(Mention(i, i + 1, src, 0.5))
+        elif loose and (derived := {b for b in bases(word) if len(b) >= 4}):
+            if form in derived:
+                out.append(Mention(i, i + 1, src, 0.7))  # "priced", "profitable"
+            elif any(form.endswith(b) for b in derived):
+                out.append(Mention(i, i + 1, src, 0.55))  # "priced" for unitprice
     return out

@@ -304,6 +304,8 @@ def answer_lookup(
     names = [c.name for c in table.columns]
     asked = asked_columns(question, table, best.row)
     linked = links(table, tables)
+    if _names_another_table(question, table, linked, tables):
+        return None  # "the most recent Superstore order", answered from a log: not asked
     attribute = asked_attribute(question)
     wh = _wh_word(question)
     if wh in ("who", "whose") and not any(c in linked for c in asked):
@@ -414,6 +416,22 @@ def typed_columns(wh: str | None, question: str, table: TableInfo) -> list[str]:
 
 _IMPERATIVE = re.compile(r"^\W*(show|list|find|give|get|display|search|look|fetch)\b", re.I)
 _PROPER = re.compile(r"(?<=[\w,;:] )[A-Z][\w'-]+|['\"“]([^'\"”]{2,60})['\"”]")
+
+
+def _names_another_table(
+    question: str, table: TableInfo, linked: dict[str, Link], tables: list[TableInfo]
+) -> bool:
+    """The question calls a table by its name ("Superstore") and the row is from a table it
+    neither is nor links to."""
+    proper = {fold(m.group(0)) for m in _PROPER.finditer(question) if not m.group(1)}
+    named = [t for t in tables if (w := table_words(t)) and w <= proper]
+    if not named or any(t.id == table.id for t in named):
+        return False
+    near = {link.target.id for link in linked.values()}
+    near |= {
+        t.id for t in named if any(lk.target.id == table.id for lk in links(t, tables).values())
+    }
+    return not any(t.id in near for t in named)
 
 
 def _names_found(question: str, hits: list[Evidence], tables: list[TableInfo]) -> bool:

@@ -15,6 +15,7 @@ from lakelight.rag.linking import KEY_WORDS, Mention, column_form, column_terms,
 from lakelight.rag.values import ValueIndex, ValueMatch
 
 NUMERIC = ("integer", "float")
+MONEY = ("sale", "amount", "total", "price", "unitprice", "cost", "revenue", "value", "spend")
 _ID_WORDS = frozenset({"id", "key", "pk", "fk", "uuid", "guid"})
 # The aggregate keywords a multi-word column name can swallow: "total price", "phone number".
 _NAME_AGGS = ("sum", "count", "max", "min", "avg")
@@ -222,6 +223,15 @@ class PlanState:
             if best is None or (distance, -m.score) < (best[0], -best[1]):
                 best = (distance, m.score, m)
         return best[2] if best else None
+
+    def money_column(self) -> Source | None:
+        """The table's one money-like numeric column (sales, amount, total, price...)."""
+        money = [
+            c
+            for c in self.t.columns
+            if c.type in NUMERIC and column_form(self.t, c.name)[1] in MONEY
+        ]
+        return self.own(money[0].name) if len(money) == 1 else None
 
     def datetime_column(self) -> Source | None:
         named = [m for m in self.mentions if m.src.type == "datetime"]

@@ -14,7 +14,8 @@ _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?![\w.]*\w)")
 # Words that carry no content in a question about data.
 STOPWORDS = frozenset(
     """a about after all also an and any are as at be been before being between both but by can
-    could data database did do does doing done for from get give had has have having here how i
+    catalog catalogue could data database dataset did do does doing done for from get give had
+    has have having here how i
     if in into is it its just know let list me more most my no nor not of on one only or other
     our out over please record records row rows same see show should so some such tell than
     that the their them then there these they this those through to too under up us very was
@@ -44,6 +45,23 @@ def stem(word: str) -> str:
                 base = base[:-1]  # shipping → ship
             return base
     return word
+
+
+_DERIVING = ("able", "ing", "ed", "d")
+
+
+def bases(word: str) -> set[str]:
+    """The words ``word`` may be derived from by a verb or adjective ending: "priced" →
+    price, "profitable" → profit, "shipped" → ship, "pricing" → price."""
+    out: set[str] = set()
+    for suffix in _DERIVING:
+        base = word[: -len(suffix)]
+        if not word.endswith(suffix) or len(base) < 3:
+            continue
+        out |= {base, base + "e"}
+        if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "aeiouls":
+            out.add(base[:-1])
+    return out
 
 
 def words(text: str) -> list[str]:
