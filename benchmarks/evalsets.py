@@ -320,6 +320,7 @@ def fail2ban_logs() -> Path:
 
 # --- what each set ingests --------------------------------------------------------------------
 
+
 def prepare(name: str, home: Path) -> list[tuple[str, str | None, str | None]]:
     """Write the set's files under ``home`` and return its ingests: (source, table, format)."""
     steps: list[tuple[str, str | None, str | None]] = []

@@ -161,6 +161,22 @@ CASES: list[tuple[str, str | None, Expect]] = [
      lambda f: Scalar((f.named("Album", "artist", "name").label == "Guns N' Roses").sum())),
     ("What was the average invoice total in February?", None,
      lambda f: Scalar(f.ch["Invoice"].query("invoicedate.dt.month == 2").total.mean())),
+    # an aggregate word that is also a column ("total" of Invoice) yields to the measure
+    # beside it; derived words ("priced"); a percent of a 0-1 column; quarters; month buckets
+    ("What is our total profit across all orders?", None,
+     lambda f: Scalar(f.ss.Profit.sum())),
+    ("How many tracks are priced at 1.99?", None,
+     lambda f: Scalar((f.ch["Track"].unit_price == 1.99).sum())),
+    ("How many orders got a 20% discount?", None,
+     lambda f: Scalar((f.ss.Discount == 0.2).sum())),
+    ("How much did we invoice in the third quarter of 2010?", None,
+     lambda f: Scalar(f.ch["Invoice"].query(
+         "invoicedate >= '2010-07-01' and invoicedate < '2010-10-01'").total.sum())),
+    ("Which month of 2009 had the most invoice revenue?", None,
+     lambda f: Top(f.ch["Invoice"].query("invoicedate.dt.year == 2009")
+                   .groupby(f.ch["Invoice"].invoicedate.dt.strftime("%Y-%m")).total.sum(), 1)),
+    ("Which segment is the most profitable?", None,
+     lambda f: Top(f.ss.groupby("Segment").Profit.sum(), 1)),
     # fail2ban logs. Ingest labels events, so other auth logs have failed password and invalid
     # user events too: a question that names no table is ambiguous there, so these name it.
     ("Which IP had the most failed SSH logins?", None,
@@ -183,6 +199,9 @@ CASES: list[tuple[str, str | None, Expect]] = [
      lambda f: Top(f.log("sshd")[f.log("sshd").message.str.contains(
          r"^(?:input_userauth_request: )?[Ii]nvalid user |User not known", regex=True
      )].user.value_counts(), 1)),
+    # "failed password" is a login event; "invalid user" then is words of its message
+    ("How many failed password attempts were there for the invalid user ROOT?", "sshd",
+     lambda f: Scalar((_msg(f.log("sshd"), "failed password for invalid user root")).sum())),
     ("How many sshd lines per host?", None,
      lambda f: Groups(f.log("sshd").host.fillna("None").value_counts())),
     ("How many sshd log lines in the last 7 days?", None,

@@ -108,6 +108,8 @@ def test_unanswerable_cites_nothing(ws: Workspace) -> None:
         "What is the salary of Jane Peacock?",
         "What will the weather be in Paris tomorrow?",
         "What is our stock price today?",
+        # a table named by name that holds no such thing: no row of another table answers
+        "What is the birth date of the newest Artist?",
     ):
         answer = ws.ask(question)
         assert answer.route == "none", (question, answer.answer)

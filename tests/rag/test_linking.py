@@ -154,3 +154,11 @@ def test_a_total_column_does_not_swallow_total_number_of(lake: Catalog) -> None:
         "What is the total number of invoices?", infos, ValueIndex.build(lake.engine, infos)
     )
     assert plan is not None and plan.kind == "count" and plan.measure is None
+
+
+def test_derived_words_name_their_base() -> None:
+    from lakelight.rag.words import bases
+
+    assert {"price"} <= bases("priced") and {"profit"} <= bases("profitable")
+    assert "ship" in bases("shipped") and "price" in bases("pricing")
+    assert bases("price") == set() and bases("red") == set()  # no ending, or too short
