@@ -111,6 +111,12 @@ def test_body_limit_and_rate_limit(tmp_path: Path) -> None:
     with TestClient(create_app(ws)) as c:
         r = c.post("/v1/ask", json={"question": "x" * 5000}, headers=headers)
         assert r.status_code == 413 and error_of(r)["type"] == "request_too_large"
+        chunked = c.post(  # no Content-Length: counted as it arrives
+            "/v1/ask",
+            content=(b'{"question": "' + b"y" * 1024 for _ in range(4)),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert chunked.status_code == 413 and error_of(chunked)["type"] == "request_too_large"
         statuses = [c.get("/v1/tables", headers=headers).status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
         r = c.get("/v1/tables", headers=headers)
