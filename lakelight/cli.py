@@ -240,6 +240,12 @@ def synth(
             help="low, balanced (default), high, or the DCR protection to aim for (0-1).",
         ),
     ] = None,
+    messiness: Annotated[
+        bool,
+        typer.Option(
+            "--messiness", help="Misspellings and outliers at the rates the real rows have."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Make new records like real example rows: validated, PII-free, never near-copies."""
@@ -249,7 +255,17 @@ def synth(
     def body() -> None:
         if mode not in ("auto", "stats", "llm"):
             raise LakelightError(f"--mode must be auto, stats or llm, not {mode!r}")
-        request = SynthRequest(table, n, list(where or []), like, seed, mode, label, privacy)  # type: ignore[arg-type]
+        request = SynthRequest(
+            table,
+            n,
+            list(where or []),
+            like,
+            seed,
+            mode,  # type: ignore[arg-type]
+            label,
+            privacy,
+            messiness,
+        )
         with _workspace() as ws:
             to_stdout = out_file is None and not as_json
             run, kept = ws.synth(
@@ -293,6 +309,7 @@ def _print_synth_summary(s: dict[str, Any], console: Console) -> None:
             highlight=False,
         )
     _print_privacy(s.get("privacy") or {}, q, console)
+    _print_messiness(s.get("messiness") or {}, q.get("missing") or {}, console)
     down = q.get("downstream") or {}
     for metric in ("macro_f1", "r2"):
         real, syn = down.get("real", {}).get(metric), down.get("synthetic", {}).get(metric)
@@ -334,6 +351,30 @@ def _print_privacy(p: dict[str, Any], q: dict[str, Any], console: Console) -> No
             ),
         )
     console.print(grid)
+
+
+def _print_messiness(m: dict[str, Any], missing: dict[str, Any], console: Console) -> None:
+    """What was injected at the real rates, and how far null shares are from the real ones."""
+    for kind, columns in (m.get("injected") or {}).items():
+        top = sorted(columns.items(), key=lambda kv: -kv[1])[:5]
+        console.print(
+            f"Injected {kind}: {sum(columns.values()):,} cells ("
+            + ", ".join(f"{c} {n:,}" for c, n in top)
+            + (", …" if len(columns) > 5 else "")
+            + ")",
+            highlight=False,
+            soft_wrap=True,
+        )
+    rows = missing.get("rows") or []
+    if rows:
+        worst = rows[0]
+        console.print(
+            f"Empty cells, real vs synthetic: largest gap {missing['worst_gap']:.1%} "
+            f"({worst['column']}, {worst['stratum']}: {worst['real']:.1%} vs "
+            f"{worst['synthetic']:.1%}) over {missing['total_rows']:,} column × stratum shares",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command(name="eval")

@@ -64,3 +64,8 @@ def islp_csv(name: str) -> Path:
 def tpch_csv(name: str) -> Path:
     """A TPC-H table at scale factor 0.01 as tpchgen-cli writes it, e.g. ``tpch_csv("part")``."""
     return _need(DATA / "tpch" / f"{name}.csv")
+
+
+def lahman_csv(name: str) -> Path:
+    """A Lahman baseball table (baseballdatabank 2021.2), e.g. ``lahman_csv("Teams")``."""
+    return _need(DATA / "lahman" / f"{name}.csv")

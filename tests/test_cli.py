@@ -113,6 +113,11 @@ def test_synth_writes_rows_summary_and_report(tmp_path: Path) -> None:
     assert "Privacy low: DCR baseline protection" in result.stderr
     for level in ("low (this run)", "balanced", "high"):
         assert level in result.stderr
+    args = ["synth", "--table", "default", "--n", "100", "--messiness", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    messiness = json.loads(result.stdout)["messiness"]
+    assert messiness["noise"] is True and set(messiness) >= {"real_rates", "injected"}
     result = runner.invoke(app, ["synth", "--table", "default", "--n", "5", "--privacy", "max"])
     assert result.exit_code == 1
     assert "privacy must be low, balanced, high or a number from 0 to 1" in result.stderr

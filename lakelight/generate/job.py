@@ -10,6 +10,7 @@ from typing import IO, Any
 import pandas as pd
 
 from lakelight.generate.frames import numbers
+from lakelight.generate.messiness import missing_report
 from lakelight.generate.output import RowWriter
 from lakelight.generate.privacy import LOW, RECIPES, Pilot, Privacy, Target, choose, target_of
 from lakelight.generate.synthesize import QUALITY_ROWS, Synthesizer, SynthRequest, SynthRun
@@ -68,6 +69,7 @@ def generate(
             run.categorical,
             title=f"Synthetic {run.summary['table']}: quality report",
             privacy=run.summary.get("privacy"),
+            messiness=run.summary.get("messiness"),
         )
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(page, encoding="utf-8")
@@ -89,7 +91,7 @@ def _for_report(run: SynthRun, frame: pd.DataFrame) -> pd.DataFrame:
 
 def quality_of(run: SynthRun) -> dict[str, Any] | None:
     """The quality report of the run's sample against the rows it was made like."""
-    from lakelight.generate.quality import quality_report
+    from lakelight.generate.quality import plain, quality_report
 
     if run.sample.empty or run.examples.empty or not (run.numeric or run.categorical):
         return None
@@ -98,7 +100,7 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
     validity = {"valid": s["valid"], "total": s["candidates"]}
     holdout = _for_report(run, run.holdout) if run.holdout is not None else None
     label = next((c for c in (*run.numeric, *run.categorical) if c == run.label), None)
-    return quality_report(
+    report = quality_report(
         real,
         synthetic,
         run.numeric,
@@ -107,6 +109,11 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
         holdout=holdout,
         validity=validity,
     )
+    made = [p.name for p in run.plans if p.kind not in ("key", "empty")]
+    report["missing"] = plain(
+        missing_report(run.examples, run.sample, made, run.summary.get("stratified_by") or [])
+    )
+    return report
 
 
 PILOT_ROWS = 1_000  # rows each recipe makes when a privacy level is calibrated

@@ -273,6 +273,42 @@ def _privacy_level(privacy: dict[str, Any] | None) -> str:
     return "".join(parts)
 
 
+def _missing(report: dict[str, Any], messiness: dict[str, Any] | None) -> str:
+    """Empty cells real vs synthetic per column and stratum, and what messiness injected."""
+    missing = report.get("missing") or {}
+    rows = missing.get("rows") or []
+    injected = (messiness or {}).get("injected") or {}
+    if not rows and not injected:
+        return ""
+    parts = ["<h2>Missing values and messiness</h2>"]
+    if rows:
+        parts.append(
+            f'<p class="sub">Share of empty cells per column, in the whole table and in each '
+            f"stratum the rows were made by; {len(rows)} of {_e(missing.get('total_rows'))} "
+            "shares, largest gap first.</p>"
+        )
+        parts.append(
+            _table(
+                ["stratum", "column", "real", "synthetic"],
+                [[r["stratum"], r["column"], r["real"], r["synthetic"]] for r in rows],
+            )
+        )
+    if injected:
+        rates = (messiness or {}).get("real_rates") or {}
+        parts.append('<p class="sub">Injected at the real rates (cells per column).</p>')
+        parts.append(
+            _table(
+                ["kind", "column", "cells injected", "real rate"],
+                [
+                    [kind, column, n, (rates.get(kind) or {}).get(column)]
+                    for kind, columns in injected.items()
+                    for column, n in sorted(columns.items(), key=lambda kv: -kv[1])
+                ],
+            )
+        )
+    return "".join(parts)
+
+
 def render_html(
     report: dict[str, Any],
     real: pd.DataFrame,
@@ -282,9 +318,11 @@ def render_html(
     *,
     title: str,
     privacy: dict[str, Any] | None = None,
+    messiness: dict[str, Any] | None = None,
 ) -> str:
     """One self-contained HTML page for a ``quality_report`` dict and the frames behind it;
-    ``privacy``, a run's ``summary["privacy"]``, adds its level and trade-off table."""
+    ``privacy`` and ``messiness``, from a run's summary, add its privacy level and trade-off
+    table, and what was injected."""
     columns = [*numeric, *categorical]
     rows = report.get("rows") or {}
     parts = [
@@ -325,6 +363,7 @@ def render_html(
             )
         )
     parts.append(_downstream(report))
+    parts.append(_missing(report, messiness))
 
     parts.append("<h2>Distributions</h2>")
     if len(columns) > MAX_PLOTS:

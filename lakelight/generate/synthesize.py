@@ -24,6 +24,7 @@ from lakelight.generate.conditions import Condition, parse_conditions
 from lakelight.generate.examples import load_rows, nearest_rows
 from lakelight.generate.frames import numbers
 from lakelight.generate.makers import RowMaker
+from lakelight.generate.messiness import Messiness
 from lakelight.generate.plan import ColumnPlan, plan_columns
 from lakelight.generate.privacy import Privacy, privacy_of
 from lakelight.generate.validate import Validators
@@ -52,6 +53,7 @@ class SynthRequest:
     # low, balanced, high, a protection to aim for (0-1) or the levers themselves; None: the
     # setting. ``generate`` calibrates a level on the table; ``run`` takes its default levers
     privacy: str | float | Privacy | None = None
+    messiness: bool = False  # misspellings and outliers at the real rates (nulls always)
 
 
 @dataclass
@@ -171,6 +173,8 @@ class Synthesizer:
             privacy=privacy,
         )
         validators = Validators(plans, reference, conditions)
+        untidy = examples if not examples.empty else reference
+        messiness = Messiness.fit(untidy, plans, maker.strata, noise=request.messiness)
         numeric, categorical = _compared(plans)
         leakage = LeakageGuard().fit(
             _as_numbers(reference, numeric),
@@ -199,6 +203,7 @@ class Synthesizer:
             rejected.update(r for r in reasons if r)
             valid = frame[[r is None for r in reasons]].reset_index(drop=True)
             passed += len(valid)
+            valid = messiness.inject(valid, rng)
             valid, why = _guard(valid, leakage, screen, numeric, texts, real_pii)
             blocked.update(why)
             rate = max(len(valid) / max(len(frame), 1), 0.01)
@@ -229,6 +234,7 @@ class Synthesizer:
             "seed": request.seed,
             "mode": maker.mode,
             "privacy": {"levers": privacy.as_dict()},
+            "messiness": messiness.report(),
             "stratified_by": maker.strata,
             "plan": [p.as_dict() for p in plans],
             "text": maker.text_report(),
