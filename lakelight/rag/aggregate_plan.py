@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from lakelight.rag.aggregate_parse import TimeSpec
+from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, TimeSpec
 from lakelight.rag.aggregate_shape import bare_numbers, own_service, resolve_shape, text_filters
 from lakelight.rag.aggregate_sql import Filter, Shape, Source
 from lakelight.rag.linking import Mention
@@ -105,6 +105,12 @@ class TablePlanner(PlanState):
     def _similar_values(self) -> bool:
         """Words no value spells that mean one ("probed non-existent files" → event_action
         'file not found'), judged by the embedding model, longest run first."""
+        if self.t.kind != "log" or not (
+            self.filters or self.table_span or any(t.norm in COUNT_NOUNS for t in self.q.toks)
+        ):
+            # tables name their categories as people do, and a question with nothing of a
+            # log about it ("total profit in the West") leaves the model unloaded
+            return True
         toks = self.q.toks
         machinery = {i for positions in self.q.aggs.values() for i in positions}
         if self.q.superlative:
@@ -112,6 +118,7 @@ class TablePlanner(PlanState):
         runs: list[list[int]] = []
         for i, tok in enumerate(toks):
             free = i not in self.used and i not in machinery and tok.kind == "word"
+            free = free and tok.norm not in QUESTION_WORDS  # "how many", "most often"
             if free and len(tok.norm) >= 3 and tok.norm not in STOPWORDS:
                 if runs and runs[-1][-1] == i - 1:
                     runs[-1].append(i)

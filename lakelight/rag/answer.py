@@ -179,13 +179,19 @@ class Asker:
     ) -> Answer:
         t0 = time.perf_counter()
         named = referenced_rows(question, tables, self.catalog)
-        within = {t.id for t in tables} if len(tables) < len(self.catalog.list_tables()) else None
-        hits = self.retriever().search(question, self.settings.answer_rows, within=within)
-        timings["retrieval_ms"] = _ms(t0)
-        evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
-        if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
-            return Answer(NO_ANSWER, "none")
-        found = answer_lookup(question, evidence, tables, self.catalog, named)
+        # a row the question names by key answers without search (and without loading the
+        # embedding model); search runs when those rows do not answer
+        found = answer_lookup(question, [], tables, self.catalog, named) if named else None
+        if found is None:
+            within = (
+                {t.id for t in tables} if len(tables) < len(self.catalog.list_tables()) else None
+            )
+            hits = self.retriever().search(question, self.settings.answer_rows, within=within)
+            timings["retrieval_ms"] = _ms(t0)
+            evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
+            if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
+                return Answer(NO_ANSWER, "none")
+            found = answer_lookup(question, evidence, tables, self.catalog, named)
         if found is None:
             return Answer(NO_ANSWER, "none")
         answer = Answer(found.text, "lookup", _citations(found))

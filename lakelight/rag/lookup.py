@@ -212,13 +212,10 @@ def _chain(
                 reached.append((link.target, [*path, (column, link)]))
         for there, path in reached:
             own = table_words(there)
-            # the question must name the table, or the key that leads to it ("support rep")
-            named = own <= qwords or any(
-                (cw := column_words(t, c)) and cw <= qwords
-                for (c, _), t in zip(
-                    path, [table, *(link.target for _, link in path)], strict=False
-                )
-            )
+            # the question must name the table, or the key that leads to it ("support rep"):
+            # the last hop's key, since a key named earlier leads to a nearer table
+            key, before = path[-1][0], path[-2][1].target if len(path) > 1 else table
+            named = own <= qwords or bool((cw := column_words(before, key)) and cw <= qwords)
             if not named:
                 continue
             onward = links(there, tables)  # a key pointing further is no answer: follow it
