@@ -162,3 +162,10 @@ def test_derived_words_name_their_base() -> None:
     assert {"price"} <= bases("priced") and {"profit"} <= bases("profitable")
     assert "ship" in bases("shipped") and "price" in bases("pricing")
     assert bases("price") == set() and bases("red") == set()  # no ending, or too short
+
+
+def test_a_chain_stops_at_the_table_the_question_names(warehouse: Catalog) -> None:
+    """The invoice of a line, not the invoice's customer: the key named first ("invoice")
+    leads to the invoice; the customer is one hop farther and unnamed."""
+    text = lookup(warehouse, "Which invoice does line 2 of invoice 98 belong to?")
+    assert "invoice 98" in text and "customer" not in text.lower()
