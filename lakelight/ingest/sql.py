@@ -228,10 +228,13 @@ class SqlTable:
         self._batch_size, self._max_cell_bytes = settings.read_batch_size, settings.max_cell_bytes
         self._what = f"Reading table '{schema.table}'" if schema.columns else "The query"
 
-    def settle(self, untyped: frozenset[str] = frozenset()) -> None:
-        """Type the untyped columns (all of a query's) and find a key when none is declared,
-        from the first chunk."""
-        if self.schema.primary_key and self.schema.columns and not untyped:
+    def settle(
+        self, untyped: frozenset[str] = frozenset(), texts: frozenset[str] = frozenset()
+    ) -> None:
+        """Type the untyped columns (all of a query's), find a key when none is declared, and
+        type as datetime the text columns that hold only dates (SQLite has no date type:
+        its dates are TEXT), from the first chunk."""
+        if self.schema.primary_key and self.schema.columns and not untyped and not texts:
             return
         chunks = self._chunks()
         try:
@@ -243,6 +246,12 @@ class SqlTable:
             self.schema.columns = [
                 inferred[c.name] if c.name in untyped else c for c in self.schema.columns
             ] or list(inferred.values())
+        if texts:
+            dated = {c.name for c in infer_columns(names, rows) if c.type == "datetime"}
+            self.schema.columns = [
+                Column(c.name, "datetime") if c.name in texts and c.name in dated else c
+                for c in self.schema.columns
+            ]
         if not self.schema.primary_key:
             key, origin = detect_key(self.schema.columns, rows, table=self.schema.table)
             self.schema.primary_key, self.schema.key_origin = key, origin  # type: ignore[assignment]
@@ -308,13 +317,14 @@ def _table_streams(
         types = {c["name"]: _column_type(c["type"]) for c in reflected}
         columns = [Column(n, t or "string") for n, t in types.items()]
         untyped = frozenset(n for n, t in types.items() if t is None)
+        texts = frozenset(n for n, t in types.items() if t == "string")
         label = f"{schema}.{name}" if schema else name
         selected: list[Any] = [column(c.name) for c in columns]
         statement = select(*selected).select_from(table(name, schema=schema))
         ordered = statement.order_by(*(column(k) for k in pk))
         described = TableSchema(source, label, columns, pk, foreign_keys=fks)
         stream = SqlTable(engine, described, ordered, settings)
-        stream.settle(untyped)
+        stream.settle(untyped, texts)
         yield stream
 
 

@@ -24,6 +24,7 @@ from lakelight.llm import ChatBackend, ChatMessage
 from lakelight.llm.prompts import DATA_RULES
 from lakelight.rag.aggregate import plan_aggregate
 from lakelight.rag.aggregate_parse import parse_question
+from lakelight.rag.lookup import describe
 from lakelight.rag.sql_guard import check_sql, run_select, sql_dialect
 from lakelight.rag.values import ValueIndex
 from lakelight.records import Citation
@@ -101,6 +102,8 @@ class AggregateAnswerer:
             timings["sql_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             citations = self._cite(plan.table, keys)
             text = format_result(plan.description, result.columns, result.rows)
+            if plan.kind in ("max", "min") and citations and result.rows:
+                text = _with_holder(text, plan.table, citations[0])
             return Computed(text, result.sql, citations)
         model = backend()
         if model is not None and model.capable:
@@ -252,15 +255,29 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def _with_holder(text: str, table: TableInfo, first: Citation) -> str:
+    """A maximum or minimum with the row that holds it, by name ("the longest track":
+    5,286,953 (Occupation / Precipice)); the first sample row is ordered by the measure."""
+    name = describe(table, first.row)
+    return f"{text.rstrip('.')} ({name})." if name != table.name else text
+
+
+def _label(parts: tuple[Any, ...]) -> str:
+    """A group's name as people write it: "Helena Holý (6)", its key after its name."""
+    names = [format_value(v) for v in parts if not isinstance(v, int | float)]
+    keys = [format_value(v) for v in parts if isinstance(v, int | float)]
+    if not names:
+        return ", ".join(keys)
+    return " ".join(names) + (f" ({', '.join(keys)})" if keys else "")
+
+
 def format_result(description: str, columns: list[str], rows: list[tuple[Any, ...]]) -> str:
     if not rows:
         return f"{description}: no rows match."
     if len(rows) == 1 and len(columns) == 1:
         return f"{description}: {format_value(rows[0][0])}."
     listed = [
-        ", ".join(format_value(v) for v in row[:-1]) + f": {format_value(row[-1])}"
-        if len(row) > 1
-        else format_value(row[0])
+        f"{_label(row[:-1])}: {format_value(row[-1])}" if len(row) > 1 else format_value(row[0])
         for row in rows[:MAX_LISTED]
     ]
     more = f" (and {len(rows) - MAX_LISTED} more)" if len(rows) > MAX_LISTED else ""

@@ -463,3 +463,23 @@ def test_unusable_urls(url: str, message: str) -> None:
     with pytest.raises(SourceError, match=message) as err:
         open_sql(url, settings())
     _one_line(err)
+
+
+def test_text_columns_holding_only_dates_are_datetimes(tmp_path: Path) -> None:
+    """SQLite has no date type: dates are TEXT. Those become datetime; codes that look like
+    numbers (zip codes, phone numbers) and text with a stray non-date stay strings."""
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE orders (id INTEGER PRIMARY KEY, placed TEXT, zip TEXT, note TEXT);
+            INSERT INTO orders VALUES (1, '2009-01-01 00:00:00', '02134', '2009-01-01'),
+                                      (2, '2009-02-11 13:05:00', '90210', 'call first'),
+                                      (3, NULL, '10001', NULL);
+            """
+        )
+    orders = only(open_sql(f"sqlite:///{path}", settings(), table="orders"))
+    types = {c.name: c.type for c in orders.schema.columns}
+    assert types == {"id": "integer", "placed": "datetime", "zip": "string", "note": "string"}
+    (batch,) = list(orders.batches())
+    assert batch.records[0].fields["zip"] == "02134"

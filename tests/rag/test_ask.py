@@ -217,3 +217,13 @@ def test_capable_model_writes_sql_that_the_guard_checks(ws: Workspace) -> None:
     refused = asker.aggregates._text_to_sql(question, ws.tables(), evil, allowed, {})
     assert refused is None  # the guard refused it; nothing ran
     assert ws.ask("How many rows are in sales?", table="sales").answer.endswith("401.")
+
+
+def test_a_maximum_names_the_row_that_holds_it(ws: Workspace) -> None:
+    answer = ws.ask("What is the latest hire date?", use_llm=False)
+    assert answer.route == "aggregate"
+    first = answer.citations[0].row
+    assert str(first["hiredate"])[:10] in answer.answer
+    assert f"{first['firstname']} {first['lastname']}" in answer.answer or (
+        f"{first['lastname']} {first['firstname']}" in answer.answer
+    )
