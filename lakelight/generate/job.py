@@ -141,7 +141,7 @@ def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -
         ):
             break  # every level reached, or the levers only get stronger from here
     levels = {"low": (pilots[0], True)}
-    levels.update({t.name: choose(t, pilots[1:]) for t in wanted if t.protection > 0})
+    levels.update({t.name: choose(t, pilots) for t in wanted if t.protection > 0})
     chosen, met = levels.get(target.name, (pilots[0], True))
     return {
         "target": target,

@@ -126,15 +126,19 @@ class Pilot:
 
 
 def choose(target: Target, pilots: list[Pilot]) -> tuple[Pilot, bool]:
-    """The pilot to keep for ``target``, and whether it reaches it: the first (mildest) that
-    does; else the most protective whose quality is acceptable; else the best quality."""
+    """The pilot to keep for ``target`` (pilots mildest first, the plain model first of all),
+    and whether it reaches it: the first that does; else the most protective of acceptable
+    quality; else the best quality of those that reach the protection (a table the plain
+    model already keeps far, but scores low by its shape alone, gains nothing from levers);
+    else the best quality."""
     for pilot in pilots:
         if pilot.meets(target):
             return pilot, True
     scored = [p for p in pilots if p.quality is not None and p.protection is not None]
     if not scored:
         return pilots[0], False
-    fine = [p for p in scored if p.quality is not None and p.quality >= target.quality]
+    fine = [p for p in scored if (p.quality or 0.0) >= target.quality]
     if fine:
         return max(fine, key=lambda p: p.protection or 0.0), False
-    return max(scored, key=lambda p: p.quality or 0.0), False
+    far = [p for p in scored if (p.protection or 0.0) >= target.protection]
+    return max(far or scored, key=lambda p: p.quality or 0.0), False

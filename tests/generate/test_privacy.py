@@ -78,7 +78,10 @@ def test_choose_keeps_the_mildest_recipe_that_reaches_the_target() -> None:
     # none reaches it: the most protective of acceptable quality, flagged as not reached
     short = [Pilot(mild, 0.95, 0.05), Pilot(enough, 0.91, 0.08), Pilot(strong, 0.7, 0.3)]
     assert choose(target, short) == (short[1], False)
-    assert choose(target, [Pilot(strong, 0.7, 0.3), Pilot(mild, 0.8, 0.1)])[0].privacy == mild
+    assert choose(target, [Pilot(strong, 0.7, 0.2), Pilot(mild, 0.8, 0.1)])[0].privacy == mild
+    # the plain model is already far but scores below the floor: levers cannot help
+    plain = [Pilot(LOW, 0.88, 0.33), Pilot(mild, 0.87, 0.34), Pilot(strong, 0.8, 0.5)]
+    assert choose(target, plain) == (plain[0], False)
 
 
 def test_rare_categories_are_generalized_but_keep_their_shares(synth_lake: Catalog) -> None:
