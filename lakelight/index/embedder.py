@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -48,9 +50,12 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        # a query is fastest on one thread: waking torch's thread team costs more than it
+        # saves, and far more when other work shares the CPU (a server's other requests)
+        threads = 1 if len(texts) <= QUERY_TEXTS else 0
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            with self._lock:
+            with self._lock, _torch_threads(threads):
                 vectors = self.model.encode(
                     [texts[i] for i in chunk],
                     batch_size=self.batch_size,
@@ -61,6 +66,25 @@ class Embedder:
                 )
             out[chunk] = vectors.float().numpy()
         return out
+
+
+QUERY_TEXTS = 8  # at most this many texts are embedded on one thread
+
+
+@contextmanager
+def _torch_threads(threads: int) -> Iterator[None]:
+    """Run with ``threads`` intra-op threads (0: leave torch's setting), then restore."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if threads < 1 or threads == previous:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @lru_cache(maxsize=4)

@@ -53,13 +53,12 @@ class Retriever:
         """The vids of these tables, kept until the catalog changes (a caller's next search
         costs no query)."""
         generation = self.catalog.generation()
-        with self._lock:
+        with self._lock:  # one thread fetches a list while the others wait and reuse it
             if generation != self._generation:
                 self._vids, self._generation = {}, generation
             found = self._vids.get(table_ids)
-        if found is None:
-            found = np.asarray(self.catalog.vids_of_tables(list(table_ids)), np.int64)
-            with self._lock:
+            if found is None:
+                found = np.asarray(self.catalog.vids_of_tables(list(table_ids)), np.int64)
                 if len(self._vids) >= MAX_ALLOW_LISTS:
                     self._vids.pop(next(iter(self._vids)))
                 self._vids[table_ids] = found

@@ -58,17 +58,18 @@ class AggregateAnswerer:
         self._lock = threading.Lock()
 
     def values(self, tables: list[TableInfo]) -> ValueIndex:
-        """The value index over ``tables``, rebuilt only when the catalog changed."""
+        """The value index over ``tables``, rebuilt only when the catalog changed. One thread
+        builds it while the others wait and reuse it (during an ingest the catalog changes
+        every batch, and a server's requests would otherwise each rebuild it)."""
         generation = self.catalog.generation()
         wanted = frozenset(t.id for t in tables)
         with self._lock:
             if generation != self._generation:
                 self._values, self._generation = {}, generation
             index = self._values.get(wanted)
-        if index is None:
-            index = ValueIndex.build(self.catalog.engine, tables)
-            index.embed = self._embed
-            with self._lock:
+            if index is None:
+                index = ValueIndex.build(self.catalog.engine, tables)
+                index.embed = self._embed
                 if len(self._values) >= MAX_VALUE_INDEXES:
                     self._values.pop(next(iter(self._values)))
                 self._values[wanted] = index

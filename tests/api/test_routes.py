@@ -206,3 +206,16 @@ def test_openapi_describes_every_route(served: Served) -> None:
         "/metrics",
     } <= paths
     assert "ErrorBody" in spec["components"]["schemas"]
+
+
+def test_cors_only_for_the_origins_named(tmp_path: Path) -> None:
+    ws = Workspace(
+        load_settings(home=str(tmp_path / "ws"), api_cors_origins=["https://app.example.com"])
+    )
+    with TestClient(create_app(ws)) as c:
+        preflight = {"Access-Control-Request-Method": "POST"}
+        ok = c.options("/v1/ask", headers={"Origin": "https://app.example.com", **preflight})
+        assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
+        other = c.options("/v1/ask", headers={"Origin": "https://evil.example", **preflight})
+        assert "access-control-allow-origin" not in other.headers
+    ws.close()
