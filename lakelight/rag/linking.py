@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KEY_WORDS",
     "Mention",
+    "acronym_at",
     "column_form",
     "column_terms",
     "spell",
@@ -127,10 +128,30 @@ class Mention:
     score: float
 
 
+def acronym_at(words: list[str], start: int, name: str) -> int | None:
+    """The end of the words from ``start`` whose initials spell the all-capitals column
+    ``name`` ("home runs" for HR, "runs batted in" for RBI), or None. Inner small words count
+    only in acronyms of three letters or more; the first and last word carry content."""
+    if not (name.isalpha() and name.isupper() and 2 <= len(name) <= 5):
+        return None
+    end = start + len(name)
+    span = words[start:end]
+    if len(span) < len(name) or "".join(w[:1] for w in span) != name.lower():
+        return None
+    inner_ok = len(name) >= 3
+    if span[0] in STOPWORDS or any(w in STOPWORDS for w in span[1:] if not inner_ok):
+        return None
+    return end
+
+
 def spell(q: Question, form: str, src: Source, words: list[str] | None = None) -> list[Mention]:
     """Where the question names a column spelled ``form`` (its words run together)."""
     out: list[Mention] = []
     toks = q.toks
+    norms = [t.norm if t.kind == "word" else "" for t in toks]
+    for i in range(len(toks)):
+        if (end := acronym_at(norms, i, src.column)) is not None:
+            out.append(Mention(i, end, src, 0.9))  # "home runs" for HR
     for i, tok in enumerate(toks):
         if tok.kind != "word":
             continue

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.entities import key_references
-from lakelight.rag.linking import column_terms, table_form
+from lakelight.rag.linking import acronym_at, column_terms, table_form
 from lakelight.rag.words import STOPWORDS, content_words, fold, stem, stems, value_text, words
 
 # "what is the X of …", "what's their X", "which X …": the attribute a question asks for.
@@ -69,11 +69,15 @@ def _joined_pairs(question: str) -> set[str]:
 def asked_columns(question: str, table: TableInfo, row: dict[str, Any]) -> list[str]:
     """Columns the question names and does not already give the value of."""
     qwords = {s for w in content_words(question) for s in stems(w)}
+    spoken = words(question)
     folded_q = fold(question)
     scored: list[tuple[float, str]] = []
     for name in (c.name for c in table.columns):
         cw = column_words(table, name)
         named = cw <= qwords or {stem(w) for w in cw} <= qwords
+        if any(acronym_at(spoken, i, name) for i in range(len(spoken))):
+            scored.append((2, name))  # "home runs" for HR: as strong as a two-word name
+            continue
         if not cw or not (named or (len(cw) == 1 and next(iter(cw)) in _joined_pairs(question))):
             continue
         value = value_text(row.get(name))

@@ -169,3 +169,14 @@ def test_a_chain_stops_at_the_table_the_question_names(warehouse: Catalog) -> No
     leads to the invoice; the customer is one hop farther and unnamed."""
     text = lookup(warehouse, "Which invoice does line 2 of invoice 98 belong to?")
     assert "invoice 98" in text and "customer" not in text.lower()
+
+
+def test_all_capital_columns_are_spelled_by_initials() -> None:
+    from lakelight.rag.linking import acronym_at
+
+    assert acronym_at(["how", "many", "home", "run"], 2, "HR") == 4
+    assert acronym_at(["run", "batted", "in", "2019"], 0, "RBI") == 3
+    assert acronym_at(["stolen", "base"], 0, "SB") == 2
+    assert acronym_at(["sale", "by"], 0, "SB") is None  # a small word in a two-letter one
+    assert acronym_at(["home", "run"], 0, "Hr") is None  # only all-capital names
+    assert acronym_at(["home"], 0, "HR") is None
