@@ -175,7 +175,7 @@ def main() -> None:
         ws.retriever.settings = settings.model_copy(update={"exact_max_rows": 0})
         results["lakelight-rrf"] = score(lakelight_ranker(ws), qs)
         if not args.no_langchain:
-            results["langchain"] = score(langchain_ranker(tables, settings.model_path()), qs)
+            results["langchain"] = score(langchain_ranker(tables, settings.model_path), qs)
         ws.close()
     result = {
         "time": timestamp(),
