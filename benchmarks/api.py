@@ -26,6 +26,7 @@ import httpx
 
 from benchmarks.common import (
     append_result,
+    log,
     machine_info,
     percentiles_ms,
     read_superstore,
@@ -46,10 +47,6 @@ QUESTIONS = [
     "How many rows are in the Consumer segment?",
     "Which sub-category has the highest profit?",
 ]
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def build(home: Path, rows: int) -> tuple[Path, float]:

@@ -71,6 +71,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import evalsets  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     append_result,
+    log,
     machine_info,
     percentiles_ms,
     read_superstore,
@@ -138,10 +139,6 @@ AGGREGATE_QUESTIONS = (
     "Give me the top 3 sub-categories by sales.",
     "How many orders went out with Same Day shipping?",
 )
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- scoring helpers ----------------------------------------------------------------------

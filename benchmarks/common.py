@@ -10,6 +10,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,3 +133,8 @@ def append_result(name: str, result: dict[str, Any]) -> Path:
 
 def timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so stdout stays the figures."""
+    print(message, file=sys.stderr, flush=True)

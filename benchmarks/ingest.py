@@ -51,6 +51,7 @@ from benchmarks.common import (
     TableFile,
     append_result,
     export_tables,
+    log,
     machine_info,
     percentiles_ms,
     timestamp,
@@ -67,10 +68,6 @@ WARM_QUERIES = 10
 TARGET_RATIO = 1.5
 
 Signature = tuple[str, ...]
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- telling rows apart -------------------------------------------------------------------

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lakelight.errors import EmbedderError
+from lakelight.torch_threads import torch_threads
 
 if TYPE_CHECKING:
     from lakelight.config import Settings
@@ -55,7 +54,7 @@ class Embedder:
         threads = 1 if len(texts) <= QUERY_TEXTS else 0
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            with self._lock, _torch_threads(threads):
+            with self._lock, torch_threads(threads):
                 vectors = self.model.encode(
                     [texts[i] for i in chunk],
                     batch_size=self.batch_size,
@@ -69,22 +68,6 @@ class Embedder:
 
 
 QUERY_TEXTS = 8  # at most this many texts are embedded on one thread
-
-
-@contextmanager
-def _torch_threads(threads: int) -> Iterator[None]:
-    """Run with ``threads`` intra-op threads (0: leave torch's setting), then restore."""
-    import torch
-
-    previous = torch.get_num_threads()
-    if threads < 1 or threads == previous:
-        yield
-        return
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @lru_cache(maxsize=4)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from lakelight.config import Settings
 from lakelight.errors import BackendError, BackendUnavailableError, ConfigError
 from lakelight.llm.base import ChatBackend, ChatMessage, check_messages
+from lakelight.torch_threads import torch_threads
 
 if TYPE_CHECKING:
     import torch
@@ -337,7 +338,7 @@ class LocalBackend(ChatBackend):
             stopper = _StopOnText(self.tokenizer, stops, len(ids))
             kwargs["stopping_criteria"] = StoppingCriteriaList([stopper])
         inputs = torch.tensor([ids])
-        with self._lock, torch.inference_mode(), _torch_threads(self.threads):
+        with self._lock, torch.inference_mode(), torch_threads(self.threads):
             if self.options.seed is not None:
                 torch.manual_seed(self.options.seed)
             started = time.perf_counter()
@@ -354,22 +355,6 @@ class LocalBackend(ChatBackend):
         self.last_stats = GenerationStats(len(ids), len(new), seconds)
         text = str(self.tokenizer.decode(new, skip_special_tokens=True))
         return _cut_at_stop(text, stops)
-
-
-@contextmanager
-def _torch_threads(threads: int) -> Iterator[None]:
-    """Run with ``threads`` intra-op threads (0: leave torch's setting), then restore."""
-    import torch
-
-    previous = torch.get_num_threads()
-    if threads < 1 or threads == previous:
-        yield
-        return
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class _StopOnText:
