@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     answer_rows: int = Field(8, ge=1, description="Rows retrieved to answer a lookup question.")
+    answer_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Answers a process keeps for repeated questions, per set of readable "
+        "tables; any ingest or grant drops them (0: off).",
+    )
     relevance_floor: float = Field(
         0.35,
         description="Cosine below which retrieved rows count as unrelated to a question "

@@ -87,6 +87,7 @@ class AnswerBody(BaseModel):
     timings: dict[str, float]
     llm: str
     redacted: dict[str, int]
+    cached: bool
     answer_id: str
 
 

@@ -108,6 +108,7 @@ class TableInfo:
     foreign_keys: list[ForeignKey]
     naming: dict[str, Any] | None = None
     groups: tuple[str, ...] = ()  # its source's readers (lakelight.index.access); () → all
+    updated_at: datetime | None = None  # its last change: schema, rows, profile or keys
 
     def as_dict(self) -> dict[str, Any]:
         """The shape `lakelight tables --json` and `GET /v1/tables` return."""
@@ -303,6 +304,7 @@ class Catalog:
             foreign_keys=[ForeignKey(*f) for f in row.foreign_keys or []],
             naming=row.naming,
             groups=tuple(row.groups or ()),
+            updated_at=row.updated_at,
         )
 
     def table_info(self, table_id: int) -> TableInfo:
@@ -443,7 +445,7 @@ class Catalog:
             rows = declared + [fk_row(f) for f in inferred]
             if rows != (stored or []):
                 update = tables.update().where(tables.c.id == table_id)
-                conn.execute(update.values(foreign_keys=rows))
+                conn.execute(update.values(foreign_keys=rows, updated_at=_now()))
 
     def all_vids(self) -> set[int]:
         with self.connect() as conn:

@@ -20,6 +20,7 @@ from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.retriever import Retriever
 from lakelight.llm import ChatBackend, canonical_name
 from lakelight.rag.aggregate_answer import AggregateAnswerer
+from lakelight.rag.answer_cache import AnswerCache, cache_key
 from lakelight.rag.lookup import (
     Evidence,
     LookupAnswer,
@@ -33,6 +34,7 @@ from lakelight.records import Citation
 
 Route = Literal["lookup", "aggregate", "none"]
 NO_ANSWER = "The data does not contain the answer to this question."
+UNSUPPORTED = "extractive: the model's text was not supported by the rows"
 FORBIDDEN_FIGURE = (
     "This figure needs data you may not read, so it was not computed: ask an admin to "
     "grant your group the source."
@@ -49,6 +51,7 @@ class Answer:
     llm: str = "not used"  # "phrased", "extractive: <why>", "not used"
     redacted: dict[str, int] = field(default_factory=dict)  # PII type → values the guard removed
     answer_id: str | None = None  # set when the answer was kept for feedback (the HTTP API)
+    cached: bool = False  # given before to the same question over the same readable tables
 
     def as_dict(self) -> dict[str, Any]:
         """The one body `lakelight ask --json` prints and `POST /v1/ask` returns."""
@@ -60,6 +63,7 @@ class Answer:
             "timings": self.timings,
             "llm": self.llm,
             "redacted": self.redacted,
+            "cached": self.cached,
         }
         if self.answer_id is not None:
             body["answer_id"] = self.answer_id
@@ -84,6 +88,7 @@ class Asker:
         self._guard_factory = guard  # required: nothing leaves without the output guard
         self._guard: OutputGuard | None = None
         self.aggregates = AggregateAnswerer(settings, catalog, self._embed)
+        self.cache = AnswerCache(settings.answer_cache_size)
 
     def retriever(self) -> Retriever:
         if callable(self._retriever) and not isinstance(self._retriever, Retriever):
@@ -112,11 +117,36 @@ class Asker:
         use_llm: bool = True,
     ) -> Answer:
         """``tables``: the ones the caller may read (default: all). Every path answers from
-        them only: retrieval, named rows, key joins, value names and SQL."""
+        them only: retrieval, named rows, key joins, value names and SQL. An answer given
+        before over the same readable tables, unchanged since, is given again (``cached``)."""
         started = time.perf_counter()
         question = _check_question(question, self.settings.max_question_chars)
         readable = tables
         tables = self._tables(table, readable)
+        key = cache_key(
+            self.catalog.generation(),
+            self.catalog.list_tables() if readable is None else readable,
+            question,
+            table,
+            use_llm,
+        )
+        hit = self.cache.get(key)
+        if hit is not None:
+            hit.cached, hit.timings = True, {"total_ms": _ms(started)}
+            return hit
+        result = self._answer(question, readable, tables, use_llm, started)
+        if not result.llm.startswith("extractive: ") or result.llm == UNSUPPORTED:
+            self.cache.put(key, result)  # not a model that failed: that may pass
+        return result
+
+    def _answer(
+        self,
+        question: str,
+        readable: list[TableInfo] | None,
+        tables: list[TableInfo],
+        use_llm: bool,
+        started: float,
+    ) -> Answer:
         timings: dict[str, float] = {}
         # the model loads only when a route needs it: a question SQL answers never waits for it
         backend = self._usable_backend if use_llm else _no_backend
@@ -213,7 +243,7 @@ def _phrase_safely(backend: ChatBackend, question: str, found: LookupAnswer) -> 
     except LakelightError as exc:
         return found.text, f"extractive: {exc}"
     if text is None:
-        return found.text, "extractive: the model's text was not supported by the rows"
+        return found.text, UNSUPPORTED
     return text, "phrased"
 
 
