@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from lakelight.config import Settings, load_settings
-from lakelight.errors import LakelightError
+from lakelight.errors import ConfigError, LakelightError
 from lakelight.index.pipeline import IngestReport, reason_kind
 from lakelight.ingest import Format
 from lakelight.workspace import Workspace
@@ -599,6 +599,101 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
         with _workspace() as ws:
             ws.keys.revoke(name)
         out.print(f"Revoked key {name!r}.", highlight=False)
+
+    _run(body)
+
+
+slack_app = typer.Typer(help="The Slack bot: who reads as which groups, and Socket Mode.")
+app.add_typer(slack_app, name="slack")
+
+
+@slack_app.callback(invoke_without_command=True)
+def slack_main(
+    ctx: typer.Context,
+    socket: Annotated[
+        bool,
+        typer.Option(
+            "--socket",
+            help="Run the bot over Socket Mode (LAKELIGHT_SLACK_APP_TOKEN): no public URL.",
+        ),
+    ] = False,
+) -> None:
+    """Over HTTP the bot runs inside `lakelight serve`; --socket runs it on its own."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not socket:
+        out.print(ctx.get_help())
+        return
+
+    def body() -> None:
+        from lakelight.slack import slack_problem
+
+        settings = load_settings()
+        problem = slack_problem(settings, socket=True)
+        if problem:
+            raise ConfigError(f"Socket Mode needs its tokens: {problem}")
+        from lakelight.slack.socket_mode import run_socket_mode
+
+        with _workspace_from(settings) as ws:
+            err.print("Answering in Slack over Socket Mode; Ctrl-C stops.", highlight=False)
+            run_socket_mode(ws)
+
+    _run(body)
+
+
+def _slack_map(kind: str, slack_id: str, groups: str) -> None:
+    def body() -> None:
+        with _workspace() as ws:
+            mapped = (ws.slack_map_user if kind == "user" else ws.slack_map_channel)(
+                slack_id, groups
+            )
+        if mapped:
+            out.print(f"Slack {kind} {slack_id} reads as: {','.join(mapped)}", highlight=False)
+        else:
+            out.print(f"Slack {kind} {slack_id} is unmapped: open sources only.", highlight=False)
+
+    _run(body)
+
+
+@slack_app.command("map-user")
+def slack_map_user(
+    user_id: Annotated[str, typer.Argument(help="The Slack member id, e.g. U0123ABC.")],
+    groups: Annotated[
+        str, typer.Option("--groups", help='Groups, comma-separated; "" removes the mapping.')
+    ],
+) -> None:
+    """The lakelight groups a Slack user reads as (unmapped: open sources only)."""
+    _slack_map("user", user_id, groups)
+
+
+@slack_app.command("map-channel")
+def slack_map_channel(
+    channel_id: Annotated[str, typer.Argument(help="The Slack channel id, e.g. C0456DEF.")],
+    groups: Annotated[
+        str, typer.Option("--groups", help='Groups, comma-separated; "" removes the mapping.')
+    ],
+) -> None:
+    """The groups answers posted in a channel may use: they narrow, never widen, the asker's."""
+    _slack_map("channel", channel_id, groups)
+
+
+@slack_app.command("list")
+def slack_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The mapped Slack users and channels, with their groups."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            mappings = ws.slack_mappings()
+        if as_json:
+            _dump(mappings)
+            return
+        grid = Table("kind", "id", "groups", "updated")
+        for kind in ("users", "channels"):
+            for m in mappings[kind]:
+                grid.add_row(kind[:-1], m["id"], ", ".join(m["groups"]), m["updated_at"])
+        out.print(grid)
 
     _run(body)
 

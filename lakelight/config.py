@@ -217,6 +217,40 @@ class Settings(BaseSettings):
         description="fnmatch patterns of the SQL and object-storage URLs API callers may ingest.",
     )
 
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        description="The Slack app's bot token (xoxb-...); with the signing secret it turns the "
+        "Slack bot on in `lakelight serve`. Never printed.",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        description="The Slack app's signing secret: every request to /slack/* must carry its "
+        "signature (5-minute window), else 401. Never printed.",
+    )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        description="An app-level token (xapp-..., scope connections:write) for Socket Mode "
+        "(`lakelight slack --socket`): no public URL needed.",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        description="Base URL of Slack's Web API the bot posts to (tests point it at loopback).",
+    )
+    slack_looking_after: float = Field(
+        2.0,
+        ge=0,
+        description="Seconds an answer may take before the bot posts one short 'Looking…' "
+        "message, which the answer then replaces; 0: always.",
+    )
+    slack_citations: int = Field(
+        5, ge=1, le=20, description="Cited rows shown under an answer; the rest are counted."
+    )
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
     @classmethod
     def settings_customise_sources(
         cls,

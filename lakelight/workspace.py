@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from lakelight.guard.policy import OutputGuard
     from lakelight.index.api_keys import ApiKey, KeyStore
     from lakelight.index.feedback import FeedbackStore
+    from lakelight.index.slack_store import SlackStore
     from lakelight.rag.answer import Answer, Asker
 
 
@@ -237,6 +238,47 @@ class Workspace:
         from lakelight.index.api_keys import parse_scopes
 
         return self.keys.create(name, parse_groups(groups), parse_scopes(scopes))
+
+    @locked_cached_property
+    def slack(self) -> SlackStore:
+        from lakelight.index.slack_store import SlackStore
+
+        return SlackStore(self.catalog.engine)
+
+    def slack_map_user(self, user_id: str, groups: Sequence[str] | str) -> list[str]:
+        """The lakelight groups a Slack user reads as; none removes the mapping."""
+        parsed = parse_groups(groups)
+        self.slack.map_user(user_id, parsed)
+        return parsed
+
+    def slack_map_channel(self, channel_id: str, groups: Sequence[str] | str) -> list[str]:
+        """The groups whose sources answers posted in a Slack channel may use; none removes
+        the mapping (then answers there use open sources only)."""
+        parsed = parse_groups(groups)
+        self.slack.map_channel(channel_id, parsed)
+        return parsed
+
+    def slack_mappings(self) -> dict[str, list[dict[str, Any]]]:
+        return self.slack.mappings()
+
+    def slack_access(self, user_id: str, channel_id: str | None, *, private: bool) -> Access:
+        """Who a Slack user reads as for one answer. ``private``: only the asker will see it
+        (a direct message with the bot, an ephemeral reply), so the user's own groups apply.
+        Otherwise others in the channel read it too, so the channel's groups narrow the
+        user's (never widen them): an unmapped channel, like an unmapped user, reads only
+        sources open to everyone. A Slack caller is never an admin."""
+        from lakelight.index.slack_store import check_slack_id
+
+        groups = self.slack.user_groups(check_slack_id(user_id, "user"))
+        if not private:
+            channel = self.slack.channel_groups(channel_id) if channel_id else frozenset()
+            groups = groups & channel
+        return Access(f"slack:{user_id}", groups)
+
+    def slack_first_delivery(self, event_id: str) -> bool:
+        """True the first time Slack delivers an event, False for its retries (kept in the
+        catalog, so a restarted server does not answer a retry either)."""
+        return self.slack.first_delivery(event_id)
 
     @locked_cached_property
     def pii_detector(self) -> PiiDetector:

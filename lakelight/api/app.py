@@ -27,6 +27,18 @@ __all__ = ["create_app"]
 access_log = logging.getLogger("lakelight.access")
 
 
+def _mount_slack(app: FastAPI, ws: Workspace) -> str:
+    """The Slack bot's routes beside the API's when its token and signing secret are set;
+    /healthz reports which. Only one of the two set is a mistake, refused at startup."""
+    s = ws.settings
+    if s.slack_bot_token is None and s.slack_signing_secret is None:
+        return "off: set LAKELIGHT_SLACK_BOT_TOKEN and LAKELIGHT_SLACK_SIGNING_SECRET"
+    from lakelight.slack import mount_slack
+
+    mount_slack(app, ws)
+    return "on"
+
+
 def create_app(workspace: Workspace | None = None, settings: Settings | None = None) -> FastAPI:
     """The app over ``workspace`` (default: one built from ``settings``, closed with the app)."""
     owned = workspace is None
@@ -53,6 +65,7 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
     app.state.jobs = JobRunner(on_done=lambda report: metrics.ingested(report.counts))
     install_handlers(app)
     app.include_router(router)
+    app.state.slack = _mount_slack(app, ws)
 
     @app.middleware("http")
     async def observe(

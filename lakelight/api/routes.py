@@ -147,7 +147,8 @@ def feedback(body: FeedbackRequest, request: Request, key: ApiKey = Depends(read
 
 @router.get("/healthz", tags=["operations"])
 def healthz(request: Request) -> JSONResponse:
-    """No key needed: whether the catalog and the indexes are usable."""
+    """No key needed: whether the catalog and the indexes are usable, and whether the Slack
+    bot's routes are on."""
     ws = _ws(request)
     checks = {"catalog": False, "index": False}
     try:
@@ -162,7 +163,8 @@ def healthz(request: Request) -> JSONResponse:
     except LakelightError:
         pass
     ok = all(checks.values())
-    return JSONResponse({"ok": ok, **checks}, status_code=200 if ok else 503)
+    body = {"ok": ok, **checks, "slack": getattr(request.app.state, "slack", "off")}
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 @router.get("/metrics", tags=["operations"], response_class=PlainTextResponse)

@@ -176,7 +176,12 @@ def test_synthesize_json_csv_and_streamed(served: Served) -> None:
 def test_healthz_without_key_and_metrics_without_table_names(served: Served) -> None:
     c = served.client
     r = c.get("/healthz")
-    assert r.status_code == 200 and r.json() == {"ok": True, "catalog": True, "index": True}
+    assert r.status_code == 200 and r.json() == {
+        "ok": True,
+        "catalog": True,
+        "index": True,
+        "slack": "off: set LAKELIGHT_SLACK_BOT_TOKEN and LAKELIGHT_SLACK_SIGNING_SECRET",
+    }
     c.post(
         "/v1/ask",
         json={"question": "How many customers are in Brazil?"},
