@@ -1,8 +1,10 @@
 """The HTTP API under load: 50 concurrent clients for 30 s on loopback against
 ``POST /v1/ask`` with ``use_llm=false`` over a workspace of ``--rows`` real rows (copies of
-Sample Superstore as one table), once alone and once while an ingest job runs (new rows,
-really embedded). Prints requests/s, p50/p95 and errors per phase; the target is 0 errors and
-p95 under 300 ms alone.
+Sample Superstore as one table), in three phases: alone with eight questions asked in turn
+(after their first answer, the answer cache serves them), alone with every question new (each
+one computed: the cache cannot help), and the eight again while an ingest job runs (new rows,
+really embedded; every batch drops the cache). Prints requests/s, p50/p95 and errors per
+phase; the target is 0 errors and p95 under 300 ms alone.
 
     python -m benchmarks.api [--rows 100000] [--clients 50] [--seconds 30]
 """
@@ -13,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -49,6 +52,27 @@ QUESTIONS = [
 ]
 
 
+def new_questions(n: int = 5000) -> list[str]:
+    """Distinct aggregate questions over Superstore's own values (cities, states,
+    sub-categories, ship modes, segments), in a fixed shuffled order."""
+    header, data = read_superstore()
+    col = {name: header.index(name) for name in header}
+
+    def values(name: str) -> list[str]:
+        return sorted({row[col[name]] for row in data})
+
+    cities, states = values("City"), values("State")
+    subcats, modes, segments = values("Sub-Category"), values("Ship Mode"), values("Segment")
+    made = [f"What were the total sales in {c}?" for c in cities]
+    made += [f"How many orders were shipped to {s} by {m}?" for s in states for m in modes]
+    made += [f"What is the average discount of {x} in {s}?" for x in subcats for s in states]
+    made += [
+        f"What was the total profit of the {g} segment in {c}?" for g in segments for c in cities
+    ]
+    random.Random(7).shuffle(made)
+    return made[:n]
+
+
 def build(home: Path, rows: int) -> tuple[Path, float]:
     """``rows`` rows as one table ``sales`` (copies of Superstore, each copy's texts embedded
     once), an ingest root, and returns the root and the build seconds."""
@@ -78,18 +102,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def load(base: str, key: str, clients: int, seconds: float) -> dict[str, Any]:
+async def load(
+    base: str, key: str, clients: int, seconds: float, questions: Sequence[str] = QUESTIONS
+) -> dict[str, Any]:
+    """``clients`` loops for ``seconds``; client n asks question n, then n + clients, … so with
+    many questions every request asks a new one."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
     deadline = time.perf_counter() + seconds
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
+    cached = 0
+
     async def client(n: int, http: httpx.AsyncClient) -> None:
+        nonlocal cached
         turn = n
         while time.perf_counter() < deadline:
-            question = QUESTIONS[turn % len(QUESTIONS)]
-            turn += 1
+            question = questions[turn % len(questions)]
+            turn += clients
             t0 = time.perf_counter()
             try:
                 r = await http.post(f"{base}/v1/ask", json={"question": question, "use_llm": False})
@@ -98,6 +129,7 @@ async def load(base: str, key: str, clients: int, seconds: float) -> dict[str, A
                 status = type(exc).__name__
             if status == "200":
                 latencies.append(time.perf_counter() - t0)
+                cached += bool(r.json().get("cached"))
             else:
                 errors[status] = errors.get(status, 0) + 1
 
@@ -109,6 +141,7 @@ async def load(base: str, key: str, clients: int, seconds: float) -> dict[str, A
         "requests": len(latencies),
         "requests_per_s": round(len(latencies) / elapsed, 1),
         **percentiles_ms(latencies or [0.0]),
+        "cached_share": round(cached / max(len(latencies), 1), 3),
         "errors": sum(errors.values()),
         "error_kinds": errors,
     }
@@ -154,12 +187,14 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 headers=headers,
                 timeout=300,
             )
-        log(f"phase 1: {args.clients} clients for {args.seconds} s, alone …")
+        log(f"phase 1: {args.clients} clients for {args.seconds} s, alone, 8 questions in turn …")
         alone = asyncio.run(load(base, key, args.clients, args.seconds))
+        log("phase 2: the same, every question new …")
+        fresh_questions = asyncio.run(load(base, key, args.clients, args.seconds, new_questions()))
         job = httpx.post(
             f"{base}/v1/ingest", json={"source": str(fresh)}, headers=headers, timeout=30
         ).json()["job_id"]
-        log(f"phase 2: the same while ingest job {job} runs …")
+        log(f"phase 3: 8 questions in turn while ingest job {job} runs …")
         during = asyncio.run(load(base, key, args.clients, args.seconds))
         state = httpx.get(f"{base}/v1/jobs/{job}", headers=headers, timeout=30).json()
         during["ingest_state_at_end"] = state["state"]
@@ -179,6 +214,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "clients": args.clients,
         "seconds": args.seconds,
         "alone": alone,
+        "alone_new_questions": fresh_questions,
         "during_ingest": during,
     }
 
@@ -187,14 +223,14 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"API load: {result['clients']} clients × {result['seconds']} s, POST /v1/ask "
         f"(use_llm=false), {result['rows']:,} rows",
-        "| phase | requests/s | p50 ms | p95 ms | errors |",
-        "|---|---|---|---|---|",
+        "| phase | requests/s | p50 ms | p95 ms | errors | cached |",
+        "|---|---|---|---|---|---|",
     ]
-    for name in ("alone", "during_ingest"):
+    for name in ("alone", "alone_new_questions", "during_ingest"):
         r = result[name]
         lines.append(
             f"| {name.replace('_', ' ')} | {r['requests_per_s']} | {r['p50_ms']} | "
-            f"{r['p95_ms']} | {r['errors']} |"
+            f"{r['p95_ms']} | {r['errors']} | {r['cached_share']:.0%} |"
         )
     return "\n".join(lines)
 

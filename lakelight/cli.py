@@ -555,7 +555,7 @@ def keys_create(
         with _workspace() as ws:
             key, secret = ws.create_key(name, groups, scopes)
         if as_json:
-            _dump({"name": key.name, "key": secret, "groups": key.groups, "scopes": key.scopes})
+            _dump(key.shown_once(secret))
             return
         out.print(secret, highlight=False)
         err.print(

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
+from lakelight.api.admin import admin_router
 from lakelight.api.errors import install_handlers
 from lakelight.api.jobs import JobRunner
 from lakelight.api.limits import BodyLimit, RateLimiter
@@ -66,6 +67,7 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
     install_handlers(app)
     app.include_router(router)
     app.state.slack = _mount_slack(app, ws)
+    app.include_router(admin_router)
 
     @app.middleware("http")
     async def observe(

@@ -14,15 +14,27 @@ __all__ = [
     "ErrorBody",
     "ErrorDetail",
     "FeedbackRequest",
+    "GrantRequest",
+    "GrantResult",
     "HitBody",
     "IngestRequest",
     "JobBody",
     "JobCreated",
+    "KeyBody",
+    "KeyCreated",
+    "KeyRequest",
     "SearchRequest",
     "SourceBody",
     "SynthRequestBody",
     "SynthResult",
 ]
+
+
+Scope = Literal["read", "ingest", "admin"]
+
+
+def _read_only() -> list[Scope]:
+    return ["read"]
 
 
 class _Request(BaseModel):
@@ -70,6 +82,37 @@ class FeedbackRequest(_Request):
     answer_id: str = Field(min_length=1, max_length=64)
     rating: Literal[1, -1]
     comment: str | None = Field(None, max_length=5000)
+
+
+class KeyRequest(_Request):
+    name: str = Field(min_length=1, max_length=100, description="Who holds it.")
+    groups: list[str] = Field(default_factory=list, max_length=100, description="It reads as.")
+    scopes: list[Scope] = Field(default_factory=_read_only, min_length=1, max_length=3)
+
+
+class KeyCreated(BaseModel):
+    name: str
+    key: str = Field(description="Shown only in this response.")
+    groups: list[str]
+    scopes: list[str]
+
+
+class KeyBody(BaseModel):
+    name: str
+    groups: list[str]
+    scopes: list[str]
+    created_at: str
+    revoked_at: str | None
+
+
+class GrantRequest(_Request):
+    source: str = Field(min_length=1, max_length=2000, description="A URI or an fnmatch pattern.")
+    groups: list[str] = Field(max_length=100, description="Who may read it; []: every key.")
+
+
+class GrantResult(BaseModel):
+    changed: list[str]
+    groups: list[str]
 
 
 class CitationBody(BaseModel):

@@ -66,6 +66,15 @@ class ApiKey:
             or (scope == "read" and "ingest" in self.scopes)
         )
 
+    def shown_once(self, secret: str) -> dict[str, Any]:
+        """The body `lakelight keys create --json` prints and `POST /v1/keys` returns."""
+        return {
+            "name": self.name,
+            "key": secret,
+            "groups": list(self.groups),
+            "scopes": list(self.scopes),
+        }
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -207,6 +207,9 @@ def test_openapi_describes_every_route(served: Served) -> None:
         "/v1/sources",
         "/v1/tables",
         "/v1/feedback",
+        "/v1/keys",
+        "/v1/keys/{name}",
+        "/v1/sources/grant",
         "/healthz",
         "/metrics",
     } <= paths
