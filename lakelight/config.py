@@ -78,6 +78,28 @@ class Settings(BaseSettings):
         description="A code-like query term (or the query's whole phrase) held by at most this "
         "many rows ranks those rows first; 0 turns the exact-match tier off.",
     )
+    feedback_similarity: float = Field(
+        0.8,
+        ge=-1,
+        le=1,
+        description="Cosine of two questions' embeddings at or above which a rated answer to one "
+        "moves the rows it cited for the other.",
+    )
+    feedback_half_life_days: float = Field(
+        30.0, gt=0, description="Days after which a rating counts half as much in ranking."
+    )
+    feedback_up_places: int = Field(
+        8, ge=0, description="Places one fresh 👍 lifts a row it cited, for similar questions."
+    )
+    feedback_down_places: int = Field(
+        2, ge=0, description="Places one fresh 👎 lowers a row it cited, for similar questions."
+    )
+    feedback_max_places: int = Field(
+        10,
+        ge=0,
+        description="Most places ratings move a row, however many there are (0: feedback "
+        "does not change ranking).",
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     answer_rows: int = Field(8, ge=1, description="Rows retrieved to answer a lookup question.")
     answer_cache_size: int = Field(

@@ -108,6 +108,7 @@ class Hit:
     row: dict[str, Any]
     similarity: float | None = None  # cosine of query and record, when the vector side found it
     keyword_rank: int | None = None  # 1-based rank in the keyword ranking, when it found it
+    moved: int = 0  # places ratings of similar questions moved it (lakelight.index.feedback)
 
     def as_dict(self) -> dict[str, Any]:
         """The shape `lakelight search --json` and `POST /v1/search` return."""

@@ -73,6 +73,14 @@ class locked_cached_property(Generic[T]):
             return cache[self.name]  # type: ignore[no-any-return]
 
 
+def feedback_scopes(access: Access) -> tuple[str, ...]:
+    """The scopes whose ratings move rows for ``access``: its own group set's, and those of
+    answers kept for it without a scope (see ``lakelight.index.feedback``)."""
+    from lakelight.index.feedback import private_scope, scope_of
+
+    return (scope_of(access.groups, access.admin), private_scope(access.name))
+
+
 class Workspace:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or load_settings()
@@ -95,7 +103,7 @@ class Workspace:
 
     @locked_cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.settings, self.catalog, self.indexes)
+        return Retriever(self.settings, self.catalog, self.indexes, self.feedback)
 
     def ingest(
         self,
@@ -170,7 +178,14 @@ class Workspace:
         any citation."""
         allowed = self.readable_tables(access)
         within = None if access.admin else {t.id for t in allowed}
-        hits = self.retriever.search(text, k, tables=tables, sources=sources, within=within)
+        hits = self.retriever.search(
+            text,
+            k,
+            tables=tables,
+            sources=sources,
+            within=within,
+            feedback_scopes=feedback_scopes(access),
+        )
         cleaned = self.output_guard.clean(
             "", [Citation(h.source, h.table, h.key, h.row) for h in hits]
         ).citations
@@ -206,11 +221,25 @@ class Workspace:
     ) -> Answer:
         """A cited answer from what ``access`` may read: see ``lakelight.rag``. ``keep``
         stores it for feedback and sets its ``answer_id``."""
+        scopes = feedback_scopes(access)
         answer = self.asker.ask(
-            question, tables=self.readable_tables(access), table=table, use_llm=use_llm
+            question,
+            tables=self.readable_tables(access),
+            table=table,
+            use_llm=use_llm,
+            feedback_scopes=scopes,
+            feedback_stamp=self.feedback.stamp(scopes),
         )
         if keep:
-            answer.answer_id = self.feedback.keep(access.name, question, answer.as_dict())
+            from lakelight.index.feedback import scope_of
+
+            answer.answer_id = self.feedback.keep(
+                access.name,
+                question,
+                answer.as_dict(),
+                scope=scope_of(access.groups, access.admin),
+                embedding=self.embedder.embed([question.strip()])[0],
+            )
         return answer
 
     @locked_cached_property
@@ -222,8 +251,17 @@ class Workspace:
     def rate(
         self, answer_id: str, rating: int, comment: str | None = None, access: Access = OWNER
     ) -> None:
-        """Feedback on an answer; only the caller it was given to may rate it."""
+        """Feedback on an answer; only the caller it was given to may rate it. A rated
+        lookup answer moves the rows it cited for similar questions in its feedback scope."""
         self.feedback.rate(answer_id, access.name, rating, comment)
+
+    def feedback_export(self) -> Iterator[dict[str, Any]]:
+        """Every rating with its question, answer, cited rows, caller and scope."""
+        return self.feedback.export()
+
+    def feedback_stats(self, limit: int = 10) -> dict[str, Any]:
+        """Totals, and the questions and rows with the most 👎 (what the data team fixes)."""
+        return self.feedback.stats(limit)
 
     @locked_cached_property
     def keys(self) -> KeyStore:

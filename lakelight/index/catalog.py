@@ -497,6 +497,17 @@ class Catalog:
                     )
         return [found[k] for k in keys if k in found]
 
+    def vids_of_records(self, rids: Sequence[str]) -> dict[str, int]:
+        """record id → vid of the records that exist now (others are left out)."""
+        out: dict[str, int] = {}
+        with self.connect() as conn:
+            for chunk in _chunks(list(rids), 500):
+                rows = conn.execute(
+                    sa.select(records.c.rid, records.c.vid).where(records.c.rid.in_(chunk))
+                )
+                out.update({rid: vid for rid, vid in rows})
+        return out
+
     def vids_of_tables(self, table_ids: Sequence[int]) -> list[int]:
         with self.connect() as conn:
             return list(

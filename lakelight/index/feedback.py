@@ -1,21 +1,35 @@
 """Answers kept for feedback, and the ratings people give them. An answer is stored with the
-question, the body returned, the rows it cited and the caller it was given to; only that
-caller may rate it (anyone else is told it does not exist)."""
+question, its embedding, the body returned, the rows it cited, the caller it was given to and
+that caller's feedback scope; only that caller may rate it (anyone else is told it does not
+exist).
+
+Ratings move ranking (``boosts``; applied in ``lakelight.index.fusion``) only within a
+*scope*: the exact set of groups the rater read as when the answer was given (``scope_of``).
+A caller whose groups are ``{support}`` is moved by ratings from ``{support}`` callers only,
+never by ``{hr}`` or ``{hr, support}`` ones; admins form a scope of their own, and an answer
+kept without a scope moves rows only for the caller it was given to. So one group's ratings
+never reorder another group's results, and no rating tells a caller anything about what
+another group reads."""
 
 from __future__ import annotations
 
 import json
 import secrets
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lakelight.errors import CatalogError, NotFoundError, first_line
+from lakelight.records import record_id
 
-__all__ = ["FeedbackStore"]
+__all__ = ["FeedbackStore", "private_scope", "scope_of"]
 
 metadata = sa.MetaData()
 answers = sa.Table(
@@ -26,6 +40,13 @@ answers = sa.Table(
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),  # the JSON returned, citations included
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # added after the first release (filled for new answers; older ones move nothing):
+    sa.Column("scope", sa.String(1000)),  # scope_of(the caller); NULL: the caller only
+    sa.Column("route", sa.String(10)),
+    sa.Column("cited", sa.Text),  # JSON list of the cited rows' record ids
+    # the question's embedding as little-endian float32 bytes (never a pickle); NULL until
+    # embedded (an answer kept without one is embedded when it is first rated)
+    sa.Column("embedding", sa.LargeBinary),
 )
 ratings = sa.Table(
     "ll_feedback",
@@ -36,22 +57,74 @@ ratings = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+sa.Index("ll_answers_scope", answers.c.scope)
+
+
+class Embed(Protocol):
+    def __call__(self, texts: list[str]) -> np.ndarray: ...
+
+
+def scope_of(groups: Iterable[str], admin: bool = False) -> str:
+    """The feedback scope of a caller: ``*`` for admins, else its sorted groups joined by
+    commas (``""``: a caller in no group)."""
+    return "*" if admin else ",".join(sorted(set(groups)))
+
+
+def private_scope(caller: str) -> str:
+    """The scope of an answer kept without one: it moves rows only for ``caller``."""
+    return f"@{caller}"
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _vector_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").reshape(-1).tobytes()
+
+
+def _cited_rids(body: dict[str, Any]) -> list[str]:
+    return [
+        record_id(str(c["source"]), str(c["table"]), str(c["key"]))
+        for c in body.get("citations") or []
+        if isinstance(c, dict) and {"source", "table", "key"} <= c.keys()
+    ]
+
+
+@dataclass
+class _Votes:
+    """The rated lookup answers of some scopes, as arrays (one row per rating)."""
+
+    vectors: np.ndarray  # (m, dim) float32, normalized
+    ratings: np.ndarray  # (m,) +1 / -1
+    created: list[datetime]
+    callers: list[str]
+    cited: list[list[str]]
+
+
 class FeedbackStore:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, ...], tuple[tuple[Any, ...], _Votes]] = {}
         try:
             metadata.create_all(engine)
+            _add_missing_columns(engine)
         except SQLAlchemyError as exc:
             raise CatalogError(f"Cannot create the feedback tables: {first_line(exc)}") from exc
 
-    def keep(self, caller: str, question: str, body: dict[str, Any]) -> str:
-        """Store an answer given to ``caller``; returns its id."""
+    def keep(
+        self,
+        caller: str,
+        question: str,
+        body: dict[str, Any],
+        *,
+        scope: str | None = None,
+        embedding: np.ndarray | None = None,
+    ) -> str:
+        """Store an answer given to ``caller``; returns its id. ``scope``: the caller's
+        ``scope_of`` (None: its ratings move rows for this caller only); ``embedding``: the
+        question's (None: made when the answer is first used for ranking)."""
         answer_id = secrets.token_hex(12)
         with self.engine.begin() as conn:
             conn.execute(
@@ -61,6 +134,10 @@ class FeedbackStore:
                     question=question,
                     body=json.dumps({**body, "answer_id": answer_id}, default=str),
                     created_at=_now(),
+                    scope=private_scope(caller) if scope is None else scope,
+                    route=str(body.get("route") or "") or None,
+                    cited=json.dumps(_cited_rids(body)),
+                    embedding=None if embedding is None else _vector_bytes(embedding),
                 )
             )
         return answer_id
@@ -85,11 +162,13 @@ class FeedbackStore:
                     created_at=_now(),
                 )
             )
+        with self._lock:
+            self._cache.clear()
 
     def rated(self, caller: str | None = None) -> list[dict[str, Any]]:
         """Ratings with their question, answer body and cited rows (newest first)."""
         query = (
-            sa.select(ratings, answers.c.question, answers.c.body)
+            sa.select(ratings, answers.c.question, answers.c.body, answers.c.scope)
             .join(answers, answers.c.id == ratings.c.answer_id)
             .order_by(ratings.c.created_at.desc())
         )
@@ -101,6 +180,7 @@ class FeedbackStore:
             {
                 "answer_id": r.answer_id,
                 "caller": r.caller,
+                "scope": r.scope,
                 "rating": r.rating,
                 "comment": r.comment,
                 "question": r.question,
@@ -109,3 +189,205 @@ class FeedbackStore:
             }
             for r in rows
         ]
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every rating, oldest first, as plain JSON-able dicts (``lakelight feedback
+        export``): question, answer, route, cited rows, caller, scope, rating, comment."""
+        query = (
+            sa.select(ratings, answers.c.question, answers.c.body, answers.c.scope)
+            .join(answers, answers.c.id == ratings.c.answer_id)
+            .order_by(ratings.c.created_at, ratings.c.answer_id)
+        )
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                body = json.loads(r.body)
+                yield {
+                    "answer_id": r.answer_id,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
+                    "caller": r.caller,
+                    "scope": r.scope,
+                    "rating": r.rating,
+                    "comment": r.comment,
+                    "question": r.question,
+                    "route": body.get("route"),
+                    "answer": body.get("answer"),
+                    "sql": body.get("sql"),
+                    "citations": [
+                        {k: c.get(k) for k in ("source", "table", "key")}
+                        for c in body.get("citations") or []
+                    ],
+                }
+
+    def stats(self, limit: int = 10) -> dict[str, Any]:
+        """What the data team should look at: totals, the questions and the rows with the
+        most 👎 (ties: fewer 👍 first), each with its latest comments."""
+        questions: dict[str, dict[str, Any]] = {}
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        up = down = 0
+        for r in self.export():
+            good = r["rating"] > 0
+            up, down = up + good, down + (not good)
+            text = " ".join(r["question"].split())
+            q = questions.setdefault(
+                text.casefold(),
+                {"question": text, "down": 0, "up": 0, "routes": set(), "comments": []},
+            )
+            q["up" if good else "down"] += 1
+            q["routes"].add(r["route"])
+            if r["comment"] and not good:
+                q["comments"].append(r["comment"])
+            for c in r["citations"]:
+                key = (str(c["source"]), str(c["table"]), str(c["key"]))
+                row = rows.setdefault(
+                    key,
+                    {"source": key[0], "table": key[1], "key": key[2], "down": 0, "up": 0},
+                )
+                row["up" if good else "down"] += 1
+        worst_questions = sorted(
+            (q for q in questions.values() if q["down"]),
+            key=lambda q: (-q["down"], q["up"], q["question"]),
+        )[:limit]
+        for q in worst_questions:
+            q["routes"] = sorted(x for x in q["routes"] if x)
+            q["comments"] = q["comments"][-3:]
+        worst_rows = sorted(
+            (r for r in rows.values() if r["down"]),
+            key=lambda r: (-r["down"], r["up"], r["table"], r["key"]),
+        )[:limit]
+        return {
+            "ratings": up + down,
+            "up": up,
+            "down": down,
+            "questions": worst_questions,
+            "rows": worst_rows,
+        }
+
+    # --- ranking ---
+
+    def boosts(
+        self,
+        query_vector: np.ndarray,
+        scopes: Sequence[str],
+        *,
+        similarity: float,
+        half_life_days: float,
+        embed: Embed | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, float]:
+        """Net votes per cited row (record id) from rated lookup answers in ``scopes`` whose
+        question's cosine to the query is at least ``similarity``. A rating weighs
+        ``0.5 ** (age / half_life_days)``; each rater's say on a row is clamped to [-1, 1], so
+        one person's repeated clicks count as one."""
+        votes = self._votes(tuple(sorted(set(scopes))), embed)
+        if votes is None or not len(votes.ratings):
+            return {}
+        q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        if q.shape[0] != votes.vectors.shape[1]:
+            return {}  # another embedding model made these: they cannot be compared
+        close = np.flatnonzero(votes.vectors @ q >= similarity)
+        if not len(close):
+            return {}
+        now = now or _now()
+        per_rater: dict[tuple[str, str], float] = {}
+        for i in close:
+            age_days = max((now - votes.created[i]).total_seconds(), 0.0) / 86400
+            weight = float(votes.ratings[i]) * 0.5 ** (age_days / half_life_days)
+            for rid in set(votes.cited[i]):
+                per_rater[(votes.callers[i], rid)] = per_rater.get((votes.callers[i], rid), 0.0) + (
+                    weight
+                )
+        net: dict[str, float] = {}
+        for (_, rid), say in per_rater.items():
+            net[rid] = net.get(rid, 0.0) + max(-1.0, min(1.0, say))
+        return {rid: round(v, 4) for rid, v in net.items() if round(v, 4)}
+
+    def stamp(self, scopes: Sequence[str]) -> tuple[int, str] | None:
+        """The state of the ratings that move rows in ``scopes`` (how many, the newest), or
+        None when there are none: answer caches key on it, so a rating is seen at once."""
+        query = (
+            sa.select(sa.func.count(), sa.func.max(ratings.c.created_at))
+            .select_from(ratings.join(answers, answers.c.id == ratings.c.answer_id))
+            .where(answers.c.scope.in_(list(scopes)), answers.c.route == "lookup")
+        )
+        with self.engine.connect() as conn:
+            count, newest = conn.execute(query).one()
+        return (int(count), str(newest)) if count else None
+
+    def _votes(self, scopes: tuple[str, ...], embed: Embed | None) -> _Votes | None:
+        """The rated lookup answers of ``scopes``, cached until a rating changes (the stamp
+        also catches ratings stored by another process)."""
+        if not scopes:
+            return None
+        with self.engine.connect() as conn:
+            stamp = tuple(
+                conn.execute(sa.select(sa.func.count(), sa.func.max(ratings.c.created_at))).one()
+            )
+        with self._lock:
+            cached = self._cache.get(scopes)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            votes = self._load(scopes, embed)
+            if len(self._cache) >= 64:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[scopes] = (stamp, votes)
+            return votes
+
+    def _load(self, scopes: tuple[str, ...], embed: Embed | None) -> _Votes:
+        query = (
+            sa.select(
+                answers.c.id,
+                answers.c.question,
+                answers.c.cited,
+                answers.c.embedding,
+                ratings.c.caller,
+                ratings.c.rating,
+                ratings.c.created_at,
+            )
+            .join(ratings, ratings.c.answer_id == answers.c.id)
+            .where(answers.c.scope.in_(scopes), answers.c.route == "lookup")
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        missing = [r for r in rows if r.embedding is None]
+        made: dict[str, bytes] = {}
+        if missing and embed is not None:
+            vectors = embed([r.question for r in missing])
+            made = {r.id: _vector_bytes(v) for r, v in zip(missing, vectors, strict=True)}
+            with self.engine.begin() as conn:
+                for answer_id, blob in made.items():
+                    conn.execute(
+                        answers.update().where(answers.c.id == answer_id).values(embedding=blob)
+                    )
+        usable: list[tuple[Any, bytes]] = []
+        for r in rows:
+            stored = r.embedding or made.get(r.id)
+            if stored:
+                usable.append((r, bytes(stored)))
+        dims = {len(blob) for _, blob in usable}
+        if len(dims) > 1:  # the embedding model changed: only the newest vectors are comparable
+            newest = len(max(usable, key=lambda u: u[0].created_at)[1])
+            usable = [(r, blob) for r, blob in usable if len(blob) == newest]
+        if not usable:
+            return _Votes(np.zeros((0, 0), np.float32), np.zeros(0), [], [], [])
+        return _Votes(
+            vectors=np.stack([np.frombuffer(blob, dtype="<f4") for _, blob in usable]),
+            ratings=np.asarray([r.rating for r, _ in usable], dtype=np.float32),
+            created=[r.created_at for r, _ in usable],
+            callers=[r.caller for r, _ in usable],
+            cited=[json.loads(r.cited or "[]") for r, _ in usable],
+        )
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added after a workspace was made: added in place, empty, so an older workspace
+    keeps its answers and ratings (they move no rows: they have no scope)."""
+    inspector = sa.inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(
+                        sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )

@@ -1,28 +1,40 @@
 """Hybrid retrieval: vector and keyword rankings fused (``fusion``: rows holding an
 identifying term of the query first, then reciprocal rank fusion), with filters by source and
 table applied inside both searches (not after), so filtered results are as complete as
-unfiltered ones."""
+unfiltered ones. Ratings of answers to similar questions, from the caller's own feedback scope
+(``lakelight.index.feedback``), move rows of the second tier a bounded number of places."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lakelight.config import Settings
 from lakelight.index.catalog import Catalog
-from lakelight.index.fusion import fuse
+from lakelight.index.fusion import feedback_places, fuse
 from lakelight.index.indexes import Indexes
 from lakelight.index.keyword_index import is_identifier, query_terms
 from lakelight.records import Hit
+
+if TYPE_CHECKING:
+    from lakelight.index.feedback import FeedbackStore
 
 MAX_ALLOW_LISTS = 16  # distinct sets of tables whose vids are kept between searches
 
 
 class Retriever:
-    def __init__(self, settings: Settings, catalog: Catalog, indexes: Indexes):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        indexes: Indexes,
+        feedback: FeedbackStore | None = None,
+    ):
         self.settings, self.catalog, self.indexes = settings, catalog, indexes
+        self.feedback = feedback
         self._vids: dict[tuple[int, ...], np.ndarray] = {}
         self._generation = -1
         self._lock = threading.Lock()
@@ -72,9 +84,11 @@ class Retriever:
         tables: Sequence[str] | None = None,
         sources: Sequence[str] | None = None,
         within: Collection[int] | None = None,
+        feedback_scopes: Sequence[str] = (),
     ) -> list[Hit]:
         """The best k rows. ``within``: ids of the tables the caller may read; both searches
-        and the exact-match tier are restricted to them before ranking."""
+        and the exact-match tier are restricted to them before ranking. ``feedback_scopes``:
+        whose ratings may move rows (the caller's own scopes; none: ratings move nothing)."""
         query = query.strip()
         if not query or k <= 0:
             return []
@@ -93,8 +107,14 @@ class Retriever:
         # Identifiers (IPs, order numbers, codes) are what embeddings blur and exact terms
         # find: a query holding one trusts the keyword ranking twice as much.
         weight = 2.0 if any(is_identifier(t) for t in query_terms(query)) else 1.0
+        shifts = self._shifts(qvec, feedback_scopes)
         fused = fuse(
-            vector_hits, keyword_hits, exact, rrf_k=self.settings.rrf_k, keyword_weight=weight
+            vector_hits,
+            keyword_hits,
+            exact,
+            rrf_k=self.settings.rrf_k,
+            keyword_weight=weight,
+            shifts=shifts,
         )[:k]
         similarity = dict(vector_hits)
         keyword_rank = {vid: rank for rank, (vid, _) in enumerate(keyword_hits, 1)}
@@ -109,7 +129,35 @@ class Retriever:
                 row=stored[v].fields,
                 similarity=similarity.get(v),
                 keyword_rank=keyword_rank.get(v),
+                moved=f.moved,
             )
             for f in fused
             if (v := f.vid) in stored
         ]
+
+    def _shifts(self, qvec: np.ndarray, scopes: Sequence[str]) -> dict[int, int]:
+        """vid → places ratings move it. Only rows among the candidates can move, and those
+        are already restricted to what the caller may read."""
+        s = self.settings
+        if self.feedback is None or not scopes or not s.feedback_max_places:
+            return {}
+        net = self.feedback.boosts(
+            qvec,
+            scopes,
+            similarity=s.feedback_similarity,
+            half_life_days=s.feedback_half_life_days,
+            embed=self.indexes.embedder.embed,
+        )
+        if not net:
+            return {}
+        vids = self.catalog.vids_of_records(list(net))
+        places = {
+            vid: feedback_places(
+                net[rid],
+                up=s.feedback_up_places,
+                down=s.feedback_down_places,
+                most=s.feedback_max_places,
+            )
+            for rid, vid in vids.items()
+        }
+        return {vid: p for vid, p in places.items() if p}

@@ -7,7 +7,7 @@ when the cited rows support every number and name in it (see ``verify``)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -115,10 +115,15 @@ class Asker:
         tables: list[TableInfo] | None = None,
         table: str | None = None,
         use_llm: bool = True,
+        feedback_scopes: Sequence[str] = (),
+        feedback_stamp: Hashable = None,
     ) -> Answer:
         """``tables``: the ones the caller may read (default: all). Every path answers from
         them only: retrieval, named rows, key joins, value names and SQL. An answer given
-        before over the same readable tables, unchanged since, is given again (``cached``)."""
+        before over the same readable tables, unchanged since, is given again (``cached``).
+        ``feedback_scopes``: whose ratings may move retrieved rows
+        (``lakelight.index.feedback``); ``feedback_stamp``: their ratings' state (None: there
+        are none), part of the cache key so a rating is seen by the next answer."""
         started = time.perf_counter()
         question = _check_question(question, self.settings.max_question_chars)
         readable = tables
@@ -130,11 +135,13 @@ class Asker:
             table,
             use_llm,
         )
+        if feedback_stamp is not None:  # ratings may move rows: an answer per scope and state
+            key = (*key, tuple(sorted(feedback_scopes)), feedback_stamp)
         hit = self.cache.get(key)
         if hit is not None:
             hit.cached, hit.timings = True, {"total_ms": _ms(started)}
             return hit
-        result = self._answer(question, readable, tables, use_llm, started)
+        result = self._answer(question, readable, tables, use_llm, started, feedback_scopes)
         if not result.llm.startswith("extractive: ") or result.llm == UNSUPPORTED:
             self.cache.put(key, result)  # not a model that failed: that may pass
         return result
@@ -146,6 +153,7 @@ class Asker:
         tables: list[TableInfo],
         use_llm: bool,
         started: float,
+        feedback_scopes: Sequence[str] = (),
     ) -> Answer:
         timings: dict[str, float] = {}
         # the model loads only when a route needs it: a question SQL answers never waits for it
@@ -162,7 +170,7 @@ class Asker:
         if computed is not None:
             result = Answer(computed.text, "aggregate", computed.citations, computed.sql)
         else:
-            result = self._lookup(question, tables, backend, timings)
+            result = self._lookup(question, tables, backend, timings, feedback_scopes)
         self._apply_guard(result, timings)
         result.timings = {**timings, "total_ms": _ms(started)}
         return result
@@ -206,6 +214,7 @@ class Asker:
         tables: list[TableInfo],
         backend: Callable[[], ChatBackend | None],
         timings: dict[str, float],
+        feedback_scopes: Sequence[str] = (),
     ) -> Answer:
         t0 = time.perf_counter()
         named = referenced_rows(question, tables, self.catalog)
@@ -216,7 +225,12 @@ class Asker:
             within = (
                 {t.id for t in tables} if len(tables) < len(self.catalog.list_tables()) else None
             )
-            hits = self.retriever().search(question, self.settings.answer_rows, within=within)
+            hits = self.retriever().search(
+                question,
+                self.settings.answer_rows,
+                within=within,
+                feedback_scopes=feedback_scopes,
+            )
             timings["retrieval_ms"] = _ms(t0)
             evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
             if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
