@@ -238,7 +238,13 @@ class Workspace:
                 question,
                 answer.as_dict(),
                 scope=scope_of(access.groups, access.admin),
-                embedding=self.embedder.embed([question.strip()])[0],
+                # embedded now only when the model is loaded (a lookup loaded it): an answer
+                # SQL gave loads no model; its question is embedded when it is rated
+                embedding=(
+                    self.embedder.embed([question.strip()])[0]
+                    if "embedder" in self.__dict__
+                    else None
+                ),
             )
         return answer
 
@@ -254,6 +260,7 @@ class Workspace:
         """Feedback on an answer; only the caller it was given to may rate it. A rated
         lookup answer moves the rows it cited for similar questions in its feedback scope."""
         self.feedback.rate(answer_id, access.name, rating, comment)
+        self.feedback.embed_missing(answer_id, self.embedder.embed)
 
     def feedback_export(self) -> Iterator[dict[str, Any]]:
         """Every rating with its question, answer, cited rows, caller and scope."""

@@ -165,6 +165,20 @@ class FeedbackStore:
         with self._lock:
             self._cache.clear()
 
+    def embed_missing(self, answer_id: str, embed: Embed) -> None:
+        """Store the question's embedding of an answer kept without one."""
+        with self.engine.connect() as conn:
+            question = conn.execute(
+                sa.select(answers.c.question).where(
+                    answers.c.id == answer_id, answers.c.embedding.is_(None)
+                )
+            ).scalar()
+        if question is None:
+            return
+        blob = _vector_bytes(embed([question.strip()])[0])  # (no write lock held meanwhile)
+        with self.engine.begin() as conn:
+            conn.execute(answers.update().where(answers.c.id == answer_id).values(embedding=blob))
+
     def rated(self, caller: str | None = None) -> list[dict[str, Any]]:
         """Ratings with their question, answer body and cited rows (newest first)."""
         query = (
