@@ -63,9 +63,10 @@ def _from_a_bot(event: dict[str, Any]) -> bool:
 
 
 class Bot:
-    def __init__(self, ws: Workspace):
+    def __init__(self, ws: Workspace, on_answer: Callable[[dict[str, Any]], None] | None = None):
         self.ws = ws
         self.settings = ws.settings
+        self.on_answer = on_answer  # the server's metrics count Slack's asks like the API's
 
     async def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -96,8 +97,11 @@ class Bot:
             except TimeoutError:
                 await looking(looking_message(question))
                 done = await task
+            body = done.as_dict()
+            if self.on_answer is not None:
+                self.on_answer(body)
             message = answer_message(
-                done.as_dict(), question, asker=asker, citations=self.settings.slack_citations
+                body, question, asker=asker, citations=self.settings.slack_citations
             )
         except LakelightError as exc:
             message = error_message(str(exc))
@@ -205,8 +209,14 @@ class Bot:
         await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def build_bolt_app(ws: Workspace, *, socket: bool = False) -> AsyncApp:
-    """Bolt's async app over ``ws``; its Web API client posts to LAKELIGHT_SLACK_API_URL."""
+def build_bolt_app(
+    ws: Workspace,
+    *,
+    socket: bool = False,
+    on_answer: Callable[[dict[str, Any]], None] | None = None,
+) -> AsyncApp:
+    """Bolt's async app over ``ws``; its Web API client posts to LAKELIGHT_SLACK_API_URL.
+    ``on_answer`` sees each answer's body (the server counts them in its metrics)."""
     s = ws.settings
     problem = slack_problem(s, socket=socket)
     if problem:
@@ -223,7 +233,7 @@ def build_bolt_app(ws: Workspace, *, socket: bool = False) -> AsyncApp:
         request_verification_enabled=not socket,
         logger=log,
     )
-    bot = Bot(ws)
+    bot = Bot(ws, on_answer)
     app.event("app_mention")(bot.on_mention)
     app.event("message")(bot.on_message)
     app.command(re.compile(r"^/"))(ack=bot.ack_command, lazy=[bot.answer_command])

@@ -24,9 +24,12 @@ UNSIGNED = (
 
 
 def mount_slack(app: FastAPI, ws: Workspace) -> None:
-    handler = AsyncSlackRequestHandler(build_bolt_app(ws))
+    metrics = getattr(app.state, "metrics", None)
+    bolt = build_bolt_app(ws, on_answer=metrics.answered if metrics is not None else None)
+    handler = AsyncSlackRequestHandler(bolt)
 
     async def slack(request: Request) -> Response:
+        request.state.key_name = "slack"  # the access log's caller: Slack, by signature
         timestamp = request.headers.get("x-slack-request-timestamp", "")
         # a missing or malformed header never reaches Bolt's parser
         if not timestamp.isdigit() or not request.headers.get("x-slack-signature"):

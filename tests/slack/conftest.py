@@ -37,6 +37,7 @@ from tests.chinook import load_chinook
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-lakelight-test"
 BOT_USER, BOT_ID, TEAM = "UBOT0001", "BBOT0001", "T0001"
+NO_SCOPE = "C0NOSCOPE"  # the stand-in refuses to post there, as Slack does without chat:write
 MARKUP = "<!channel> call <@U123> now, see <https://x|label> *bold* `code`"
 
 
@@ -45,6 +46,7 @@ class Call:
     method: str  # "chat.postMessage", ..., or "response" for a response_url
     body: dict[str, Any]
     reply: Any = None
+    auth: str = ""  # the Authorization header: which token the bot used
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -77,7 +79,9 @@ class StandIn:
                 method = "response" if path.startswith("/response/") else path.rsplit("/", 1)[-1]
                 reply = stand_in.reply(method, body)
                 with stand_in.lock:
-                    stand_in.calls.append(Call(method, body, reply))
+                    stand_in.calls.append(
+                        Call(method, body, reply, self.headers.get("authorization", ""))
+                    )
                 data = (reply if isinstance(reply, str) else json.dumps(reply)).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
@@ -101,6 +105,8 @@ class StandIn:
                 "user_id": BOT_USER,
                 "bot_id": BOT_ID,
             }
+        if method == "chat.postMessage" and body.get("channel") == NO_SCOPE:
+            return {"ok": False, "error": "missing_scope", "needed": "chat:write"}
         if method in ("chat.postMessage", "chat.update"):
             ts = body.get("ts") or f"1800000000.{next(self.ts):06d}"
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": body}

@@ -15,7 +15,9 @@ from tests.slack.conftest import (
     BOT_ID,
     BOT_USER,
     MARKUP,
+    NO_SCOPE,
     SECRET,
+    TOKEN,
     Bot,
     Call,
     direct,
@@ -88,6 +90,7 @@ def test_a_mention_is_answered_in_its_thread_with_sql_and_cited_rows(bot: Bot) -
     assert r.status_code == 200 and acked < 3
     [reply] = bot.slack.wait(in_thread(event["ts"]))
     assert reply.method == "chat.postMessage" and reply.body["channel"] == "C0SALES1"
+    assert reply.auth == f"Bearer {TOKEN}"
     expected = bot.ws.ask(WEST, use_llm=False)
     shown = texts(reply)
     assert expected.route == "aggregate" and escape(expected.answer) in shown
@@ -217,6 +220,10 @@ def test_a_follow_up_in_the_thread_is_a_new_question_in_that_thread(bot: Bot) ->
     assert replies and len(answers) == 2
     expected = bot.ws.ask("How many orders were shipped by First Class?", use_llm=False)
     assert escape(expected.answer) in texts(answers[1])
+    key = bot.ws.create_key(f"ops{time.time_ns()}", "")[1]
+    metrics = httpx.get(f"{bot.server.base}/metrics", headers={"Authorization": f"Bearer {key}"})
+    assert 'lakelight_asks_total{route="aggregate"}' in metrics.text  # Slack's asks count too
+    assert 'route="/slack/events",status="200"' in metrics.text
 
 
 def test_slash_command_acks_at_once_and_answers_in_the_channel(bot: Bot) -> None:
@@ -294,7 +301,12 @@ def test_a_retried_event_is_answered_once_also_after_a_restart(bot: Bot) -> None
     bot.slack.wait(in_thread(event["ts"]))
     retry = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert bot.server.post("/slack/events", body, headers=retry).status_code == 200
+    refused = mention(WEST, "UNOBODY1", channel=NO_SCOPE)  # Slack refuses: a missing scope
+    bot.server.event(refused)
+    bot.slack.wait(lambda c: c.body.get("channel") == NO_SCOPE)
+    time.sleep(0.3)
     bot.server.stop()
+    assert "missing_scope" in bot.server.log[-1]  # the admin's clue is in the server's log
     bot.server.start()
     retry = {**sign(body), "X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
     assert bot.server.post("/slack/events", body, headers=retry).status_code == 200
@@ -318,6 +330,8 @@ def test_ack_under_3_s_with_the_local_llm_and_one_looking_message(bot: Bot) -> N
     update = bot.slack.wait(
         lambda c: c.method == "chat.update" and "luisg@embraer.com.br" in c.raw, timeout=300
     )[0]
+    answered = time.perf_counter() - started
+    print(f"\nSlack ack {acked * 1000:.0f} ms; answer with the local LLM after {answered:.1f} s")
     posted = bot.slack.posted(in_thread(event["ts"]))
     assert len(posted) == 1 and "Looking into" in posted[0].raw  # one "Looking…", then edited
     assert update.body["ts"] == posted[0].reply["ts"]
