@@ -5,13 +5,10 @@ instance for the process, its calls queued behind a lock (``lakelight.llm.local`
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from lakelight.api.admin import admin_router
@@ -19,13 +16,12 @@ from lakelight.api.errors import install_handlers
 from lakelight.api.jobs import JobRunner
 from lakelight.api.limits import BodyLimit, RateLimiter
 from lakelight.api.metrics import Metrics
+from lakelight.api.observe import Observe
 from lakelight.api.routes import router
 from lakelight.config import Settings, load_settings
 from lakelight.workspace import Workspace
 
 __all__ = ["create_app"]
-
-access_log = logging.getLogger("lakelight.access")
 
 
 def _mount_slack(app: FastAPI, ws: Workspace) -> str:
@@ -69,34 +65,7 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
     app.state.slack = _mount_slack(app, ws)
     app.include_router(admin_router)
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            metrics.requests.labels(route, request.method, str(status)).inc()
-            metrics.latency.labels(route).observe(elapsed)
-            access_log.info(
-                json.dumps(
-                    {
-                        "key": getattr(request.state, "key_name", None),
-                        "method": request.method,
-                        "route": route,
-                        "status": status,
-                        "tables": getattr(request.state, "tables", []),
-                        "latency_ms": round(elapsed * 1000, 1),
-                    }
-                )
-            )
-
+    app.add_middleware(Observe, metrics=metrics)
     if s.api_cors_origins:
         app.add_middleware(
             CORSMiddleware,

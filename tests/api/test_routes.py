@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from lakelight.api import create_app
@@ -227,3 +229,21 @@ def test_cors_only_for_the_origins_named(tmp_path: Path) -> None:
         other = c.options("/v1/ask", headers={"Origin": "https://evil.example", **preflight})
         assert "access-control-allow-origin" not in other.headers
     ws.close()
+
+
+def test_one_json_access_log_line_per_request(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="lakelight.access"):
+        r = served.client.post(
+            "/v1/ask",
+            json={"question": "How many customers are in Brazil?", "use_llm": False},
+            headers=served.headers("support"),
+        )
+        served.client.get("/v1/tables")  # no key: 401
+    assert r.status_code == 200
+    asked, refused = [json.loads(m) for m in caplog.messages[-2:]]
+    assert asked["key"] == "support" and asked["route"] == "/v1/ask" and asked["status"] == 200
+    assert asked["tables"] == ["Customer"] and asked["latency_ms"] > 0
+    assert refused == {**refused, "key": None, "route": "/v1/tables", "status": 401}
+    assert served.keys["support"] not in caplog.text  # the key's name, never the key
