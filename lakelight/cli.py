@@ -652,41 +652,6 @@ def _slack_map(kind: str, slack_id: str, groups: str) -> None:
         else:
             out.print(f"Slack {kind} {slack_id} is unmapped: open sources only.", highlight=False)
 
-
-feedback_app = typer.Typer(
-    help="Ratings people gave answers (👍/👎 in the API, the web page, Slack).",
-    no_args_is_help=True,
-)
-app.add_typer(feedback_app, name="feedback")
-
-
-@feedback_app.command("export")
-def feedback_export(
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line.")] = False,
-) -> None:
-    """Every rating, oldest first: question, answer, route, cited rows, caller, scope, rating,
-    comment."""
-
-    def body() -> None:
-        with _workspace() as ws:
-            rows = list(ws.feedback_export())
-        if jsonl:
-            for r in rows:
-                sys.stdout.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
-            return
-        grid = Table("when", "caller", "rating", "route", "question", "comment")
-        for r in rows:
-            grid.add_row(
-                r["created_at"],
-                r["caller"],
-                "+1" if r["rating"] > 0 else "-1",
-                r["route"] or "",
-                r["question"][:80],
-                (r["comment"] or "")[:60],
-            )
-        out.print(grid)
-        out.print(f"{len(rows):,} rating(s).", highlight=False)
-
     _run(body)
 
 
@@ -729,6 +694,45 @@ def slack_list(
             for m in mappings[kind]:
                 grid.add_row(kind[:-1], m["id"], ", ".join(m["groups"]), m["updated_at"])
         out.print(grid)
+
+    _run(body)
+
+
+feedback_app = typer.Typer(
+    help="Ratings people gave answers (👍/👎 in the API, the web page, Slack).",
+    no_args_is_help=True,
+)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line.")] = False,
+) -> None:
+    """Every rating, oldest first: question, answer, route, cited rows, caller, scope, rating,
+    comment."""
+
+    def body() -> None:
+        with _workspace() as ws:
+            rows = list(ws.feedback_export())
+        if jsonl:
+            for r in rows:
+                sys.stdout.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+            return
+        grid = Table("when", "caller", "rating", "route", "question", "comment")
+        for r in rows:
+            grid.add_row(
+                r["created_at"],
+                r["caller"],
+                "+1" if r["rating"] > 0 else "-1",
+                r["route"] or "",
+                r["question"][:80],
+                (r["comment"] or "")[:60],
+            )
+        out.print(grid)
+        out.print(f"{len(rows):,} rating(s).", highlight=False)
+
+    _run(body)
 
 
 @feedback_app.command("stats")
