@@ -92,7 +92,7 @@ class Bot:
             task = asyncio.ensure_future(self._run(self.ws.ask, question, access=access, keep=True))
             try:
                 done = await asyncio.wait_for(
-                    asyncio.shield(task), timeout=self.settings.slack_looking_after or None
+                    asyncio.shield(task), timeout=self.settings.slack_looking_after
                 )
             except TimeoutError:
                 await looking(looking_message(question))

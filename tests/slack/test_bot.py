@@ -307,12 +307,15 @@ def test_a_retried_event_is_answered_once_also_after_a_restart(bot: Bot) -> None
     time.sleep(0.3)
     bot.server.stop()
     assert "missing_scope" in bot.server.log[-1]  # the admin's clue is in the server's log
-    bot.server.start()
+    bot.server.start(slack_looking_after="0")  # 0: a "Looking…" first, whatever the speed
     retry = {**sign(body), "X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
     assert bot.server.post("/slack/events", body, headers=retry).status_code == 200
     control = direct(WEST, "UNOBODY1")
     bot.server.event(control)
-    bot.slack.wait(in_thread(control["ts"]))  # the restarted bot answers new events
+    answer = answer_in(bot, control["ts"])  # the restarted bot answers new events
+    [looking] = bot.slack.posted(in_thread(control["ts"]))
+    assert "Looking into" in looking.raw and answer.method == "chat.update"
+    assert answer.body["ts"] == looking.reply["ts"] and "```" in answer.raw
     assert len(bot.slack.posted(in_thread(event["ts"]))) == 1
 
 
