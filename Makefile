@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 export LAKELIGHT_HOME ?= .lakelight
 
-.PHONY: setup data demo test check lint bench clean
+.PHONY: setup data browser demo test check lint bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt requirements/spacy-model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,15 @@ setup: $(VENV)/.installed
 
 data: .data/.ready
 
+# the web page's browser tests drive Debian's chromium through playwright (never a download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }
+
 demo: setup data
 	bash scripts/demo.sh
 
-test: setup data
+test: setup data browser
 	$(PY) -m pytest -q
 
 check: setup

@@ -364,6 +364,17 @@ class Workspace:
             self.synthesizer, request, out=out, stream=stream, report=report, keep_rows=keep_rows
         )
 
+    def synth_report(self, request: SynthRequest, access: Access = OWNER) -> str:
+        """The HTML quality report of a synth run (the page ``synth --report`` writes)."""
+        from lakelight.errors import SynthesisError
+        from lakelight.generate.job import report_page
+
+        run, _ = self.synth(request, access=access)
+        page = report_page(run)
+        if page is None:
+            raise SynthesisError("No quality report: no rows were made or no column compares")
+        return page
+
     def synth_rows(
         self,
         request: SynthRequest,

@@ -18,6 +18,7 @@ from lakelight.api.limits import BodyLimit, RateLimiter
 from lakelight.api.metrics import Metrics
 from lakelight.api.observe import Observe
 from lakelight.api.routes import router
+from lakelight.api.web import install_page
 from lakelight.config import Settings, load_settings
 from lakelight.workspace import Workspace
 
@@ -62,6 +63,7 @@ def create_app(workspace: Workspace | None = None, settings: Settings | None = N
     app.state.jobs = JobRunner(on_done=lambda report: metrics.ingested(report.counts))
     install_handlers(app)
     app.include_router(router)
+    install_page(app)
     app.state.slack = _mount_slack(app, ws)
     app.include_router(admin_router)
 

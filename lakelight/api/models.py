@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AnswerBody",
     "AskRequest",
+    "CallerBody",
     "CitationBody",
     "ErrorBody",
     "ErrorDetail",
@@ -140,6 +141,12 @@ class HitBody(BaseModel):
     key: str
     score: float
     row: dict[str, Any]
+
+
+class CallerBody(BaseModel):
+    name: str
+    groups: list[str]
+    scopes: list[str]
 
 
 class SourceBody(BaseModel):

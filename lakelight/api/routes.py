@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 
 from lakelight.api.auth import require
 from lakelight.api.models import (
     AnswerBody,
     AskRequest,
+    CallerBody,
     ErrorBody,
     FeedbackRequest,
     HitBody,
@@ -93,6 +94,31 @@ def synthesize(body: SynthRequestBody, request: Request, key: ApiKey = Depends(r
         return PlainTextResponse(csv_text(frames), media_type="text/csv")
     rows = [r for f in frames for r in plain_rows(f)]
     return JSONResponse(jsonable({"rows": rows, "summary": result.summary}))
+
+
+@router.post(
+    "/v1/synthesize/report",
+    tags=["synthesis"],
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def synthesize_report(
+    body: SynthRequestBody, request: Request, key: ApiKey = Depends(read)
+) -> Response:
+    """The HTML quality report of the same run `POST /v1/synthesize` makes (the page
+    `lakelight synth --report` writes): self-contained, no script."""
+    from lakelight.api.web import REPORT_POLICY
+
+    synth = SynthRequest(body.table, body.n, list(body.where), body.like, body.seed, body.mode)
+    request.state.tables = [body.table]
+    page = _ws(request).synth_report(synth, access=key.access)
+    return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_POLICY})
+
+
+@router.get("/v1/me", response_model=CallerBody, tags=["operations"])
+def me(key: ApiKey = Depends(read)) -> dict[str, Any]:
+    """Who this key is: its name, groups and scopes (never the key)."""
+    return {"name": key.name, "groups": list(key.groups), "scopes": list(key.scopes)}
 
 
 @router.post("/v1/ingest", status_code=202, response_model=JobCreated, tags=["sources"])

@@ -57,24 +57,32 @@ def generate(
     run.summary["quality"] = quality_of(run)
     if tradeoff is not None:
         run.summary["privacy"] = _privacy_summary(tradeoff, run)
-    if report is not None and run.summary["quality"] is not None:
-        from lakelight.generate.report_html import render_html
-
-        real, synthetic = _numbers_for_report(run)
-        page = render_html(
-            run.summary["quality"],
-            real,
-            synthetic,
-            run.numeric,
-            run.categorical,
-            title=f"Synthetic {run.summary['table']}: quality report",
-            privacy=run.summary.get("privacy"),
-            messiness=run.summary.get("messiness"),
-        )
+    page = report_page(run) if report is not None else None
+    if report is not None and page is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(page, encoding="utf-8")
         run.summary["report"] = str(report)
     return run, kept
+
+
+def report_page(run: SynthRun) -> str | None:
+    """The run's quality report as one self-contained HTML page (``synth --report`` and the
+    API's report route), or None when nothing could be compared."""
+    if run.summary.get("quality") is None:
+        return None
+    from lakelight.generate.report_html import render_html
+
+    real, synthetic = _numbers_for_report(run)
+    return render_html(
+        run.summary["quality"],
+        real,
+        synthetic,
+        run.numeric,
+        run.categorical,
+        title=f"Synthetic {run.summary['table']}: quality report",
+        privacy=run.summary.get("privacy"),
+        messiness=run.summary.get("messiness"),
+    )
 
 
 def _numbers_for_report(run: SynthRun) -> tuple[pd.DataFrame, pd.DataFrame]:

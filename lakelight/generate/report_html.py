@@ -5,6 +5,7 @@ external URL. Every value from the data or the report is escaped: row text is un
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 from typing import Any
@@ -17,7 +18,7 @@ from matplotlib.figure import Figure
 from lakelight.generate.privacy import Privacy
 from lakelight.guard._dcr import MISSING, category_text
 
-__all__ = ["render_html"]
+__all__ = ["STYLE_HASH", "render_html"]
 
 MAX_PLOTS = 40  # per-column distribution plots; further columns are listed, not drawn
 MAX_HEATMAP = 40  # numeric columns in the correlation heatmaps
@@ -43,6 +44,9 @@ figure img{width:100%;height:auto}figcaption{font-size:.82rem;color:#5b6570;padd
 .note{color:#7a4b00;background:#fff6e0;border:1px solid #f0d9a0;border-radius:.4rem;
 padding:.4rem .7rem;font-size:.88rem}
 """
+# the page's one inline style, as a Content-Security-Policy source: a page that shows the
+# report may allow exactly this style and no other inline one
+STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode() + "'"
 
 
 def _e(value: Any) -> str:
