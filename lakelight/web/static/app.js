@@ -27,6 +27,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// a source's last path part ("sales.csv", "chinook.db"); the whole URI is in the row's title
+function short(source) {
+  return String(source).split(/[\\/]/).filter(Boolean).pop() || String(source);
+}
+
 function show(value) {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
@@ -130,7 +135,7 @@ function renderAnswer(out, seconds) {
     box.append(el("h3", { text: `Cited rows (${out.citations.length})` }));
     out.citations.forEach((c, i) => {
       box.append(el("details", { className: "citation" },
-        el("summary", {}, `[${i + 1}] ${c.table} · key ${c.key} · ${c.source}`),
+        el("summary", { title: c.source }, `[${i + 1}] ${c.table} · key ${c.key} · ${short(c.source)}`),
         rowTable(c.row)));
     });
   } else if (none) {
@@ -244,8 +249,8 @@ function tableProfile(t) {
     el("td", { text: show(p.min) }), el("td", { text: show(p.max) }),
     el("td", { text: (p.top || []).map(([v, n]) => `${show(v)} (${n})`).join(", ") })));
   return el("details", { className: "table" },
-    el("summary", {}, el("strong", { text: t.table }),
-      ` · ${Number(t.rows).toLocaleString()} rows · ${t.kind} · ${t.source}`),
+    el("summary", { title: t.source }, el("strong", { text: t.table }),
+      ` · ${Number(t.rows).toLocaleString()} rows · ${t.kind} · ${short(t.source)}`),
     el("p", { className: "meta", text: `key: ${show(t.key)}; readable by ${t.groups.length ? t.groups.join(", ") : "everyone"}` }),
     el("div", { className: "scroll" }, el("table", {},
       el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col", text: h })))),
@@ -258,7 +263,7 @@ async function loadTableChoices() {
   loaded.tables = true;
   try {
     const tables = await (await api("/v1/tables")).json();
-    $("synth-table").replaceChildren(...tables.map((t) => el("option", { value: t.table, text: `${t.table} (${t.source})` })));
+    $("synth-table").replaceChildren(...tables.map((t) => el("option", { value: t.table, text: `${t.table} (${short(t.source)})` })));
   } catch (error) {
     loaded.tables = false;
     $("synth-status").textContent = `Could not list tables: ${error.message}`;
