@@ -43,11 +43,15 @@ class _Names:
     columns: dict[str, tuple[str, ...]]  # column → its words, prefix stripped
 
 
+ORPHAN_SHARE = 0.05  # of a table's rows, for links spelled as the target key
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     rank: tuple[int, int]  # (locality, name rule): lower is better
     target: TableInfo
     column: Column
+    same_name: bool = False  # the column is spelled as the target's key (playerID, custkey)
 
 
 def _names(table: TableInfo) -> _Names:
@@ -127,7 +131,7 @@ class _Lookup:
         found: list[_Candidate] = []
         for target, key in self.by_key.get(words, []):  # playerID → People.playerID
             if target.id != table.id:
-                found.append(_Candidate((_locality(table, target), 1), target, key))
+                found.append(_Candidate((_locality(table, target), 1), target, key, True))
         for start in range(len(stem) if keyed else 1):
             rule = 0 if start == 0 else 2  # customer_id → customer; ship_to_customer_id too
             for target in self.by_entity.get(stem[start:], []):
@@ -135,7 +139,8 @@ class _Lookup:
                     continue
                 place = _locality(table, target)
                 for col in _targets(target, self.names[target.id], keyed, words):
-                    found.append(_Candidate((place, rule), target, col))
+                    same = self.names[target.id].columns.get(col.name) == words
+                    found.append(_Candidate((place, rule), target, col, same))
         seen: set[tuple[int, str]] = set()
         out: list[_Candidate] = []
         for cand in sorted(found, key=lambda c: c.rank):
@@ -165,36 +170,43 @@ class _Values:
             self._unique[(table.id, column.name)] = cached
         return cached
 
-    def contained(self, table: TableInfo, column: Column, target: TableInfo, ref: Column) -> bool:
-        """Some non-null value, and none outside ``target.ref``: an anti-join stopped at the
-        first stray value. A LEFT JOIN rather than ``NOT EXISTS``: SQLite builds an automatic
-        index for a join but rescans the target per row for a correlated subquery (PostgreSQL
-        plans both as a hash anti-join)."""
-        if not _within_range(table, column, target, ref):
+    def contained(
+        self, table: TableInfo, column: Column, target: TableInfo, ref: Column, orphans: float = 0.0
+    ) -> bool:
+        """Some non-null value, and at most ``orphans`` (a share of the rows) outside
+        ``target.ref``: an anti-join stopped at the first stray value past that. A LEFT JOIN
+        rather than ``NOT EXISTS``: SQLite builds an automatic index for a join but rescans the
+        target per row for a correlated subquery (PostgreSQL plans both as a hash anti-join)."""
+        if not _within_range(table, column, target, ref, orphans > 0):
             return False
         mine = table_for(table.sql_name, table.columns)
         theirs = table_for(target.sql_name, target.columns)
         src, dst = mine.c[column.name], theirs.c[ref.name]
         if self.conn.execute(sa.select(src).where(src.is_not(None)).limit(1)).first() is None:
             return False
+        allowed = int(orphans * table.row_count)
         stray = (
             sa.select(sa.literal(1))
             .select_from(mine.outerjoin(theirs, dst == src))
             .where(src.is_not(None), dst.is_(None))
-            .limit(1)
+            .limit(allowed + 1)
         )
-        return self.conn.execute(stray).first() is None
+        return len(self.conn.execute(stray).all()) <= allowed
 
 
-def _within_range(table: TableInfo, column: Column, target: TableInfo, ref: Column) -> bool:
+def _within_range(
+    table: TableInfo, column: Column, target: TableInfo, ref: Column, loose: bool = False
+) -> bool:
     """What the profiles already rule out: more distinct values than the target has rows, or
-    numbers outside its range."""
+    numbers outside its range (unless ``loose``: a few orphans may lie outside it)."""
     mine: dict[str, Any] = (table.profile or {}).get(column.name) or {}
     theirs: dict[str, Any] = (target.profile or {}).get(ref.name) or {}
     if not mine or not theirs:
         return True
-    if mine["distinct"] == 0 or mine["distinct"] > theirs["distinct"]:
+    if mine["distinct"] == 0 or (mine["distinct"] > theirs["distinct"] and not loose):
         return False
+    if loose:
+        return True
     if column.type == "integer" and None not in (mine.get("min"), theirs.get("min")):
         return bool(theirs["min"] <= mine["min"] and mine["max"] <= theirs["max"])
     return True
@@ -237,8 +249,12 @@ def _link(
             break
         if any(p.target.id == cand.target.id for p in passed):
             continue  # its key already holds the values: the table's other columns are moot
+        # a column spelled exactly as another table's key (playerID → People.playerID) may
+        # hold a few values that table lacks, as real extracts do (salaries of players with
+        # no profile row); a link found by the entity's name alone must hold every value
+        orphans = ORPHAN_SHARE if cand.same_name else 0.0
         if values.unique(cand.target, cand.column) and values.contained(
-            table, column, cand.target, cand.column
+            table, column, cand.target, cand.column, orphans
         ):
             passed.append(cand)
     if len(passed) != 1:

@@ -113,9 +113,13 @@ def coerce(value: Any, type_: ColumnType) -> Any:
 
 def record_text(table: str, fields: dict[str, Any]) -> str:
     """Text a record is embedded and keyword-indexed by: the table, then ``name: value`` lines
-    for non-empty fields (newlines cost no tokens, unlike visible separators)."""
+    for non-empty fields (newlines cost no tokens, unlike visible separators). Fields holding
+    words come first, in their order, then numbers and dates: the embedding sees only the
+    first tokens, and in a wide table (forty statistics, then the team's name) the words are
+    what a question names the row by."""
     parts = [table]
-    for name, value in fields.items():
+    wordy = sorted(fields.items(), key=lambda kv: not _has_words(kv[1]))
+    for name, value in wordy:
         if is_null(value):
             continue
         text = str(value)
@@ -123,6 +127,10 @@ def record_text(table: str, fields: dict[str, Any]) -> str:
             text = text[:MAX_TEXT_VALUE_CHARS] + "…"
         parts.append(f"{name}: {text}")
     return "\n".join(parts)[:MAX_TEXT_CHARS]
+
+
+def _has_words(value: Any) -> bool:
+    return isinstance(value, str) and any(c.isalpha() for c in value)
 
 
 class RecordBuilder:

@@ -28,6 +28,7 @@ from lakelight.rag.lookup import (
     referenced_rows,
     row_match,
 )
+from lakelight.rag.meaning import ColumnMeanings
 from lakelight.rag.phrasing import phrase
 from lakelight.rag.words import content_words
 from lakelight.records import Citation
@@ -89,6 +90,7 @@ class Asker:
         self._guard: OutputGuard | None = None
         self.aggregates = AggregateAnswerer(settings, catalog, self._embed)
         self.cache = AnswerCache(settings.answer_cache_size)
+        self.meanings = ColumnMeanings(self._embed)
 
     def retriever(self) -> Retriever:
         if callable(self._retriever) and not isinstance(self._retriever, Retriever):
@@ -220,7 +222,11 @@ class Asker:
         named = referenced_rows(question, tables, self.catalog)
         # a row the question names by key answers without search (and without loading the
         # embedding model); search runs when those rows do not answer
-        found = answer_lookup(question, [], tables, self.catalog, named) if named else None
+        found = (
+            answer_lookup(question, [], tables, self.catalog, named, self.meanings)
+            if named
+            else None
+        )
         if found is None:
             within = (
                 {t.id for t in tables} if len(tables) < len(self.catalog.list_tables()) else None
@@ -235,7 +241,7 @@ class Asker:
             evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
             if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
                 return Answer(NO_ANSWER, "none")
-            found = answer_lookup(question, evidence, tables, self.catalog, named)
+            found = answer_lookup(question, evidence, tables, self.catalog, named, self.meanings)
         if found is None:
             return Answer(NO_ANSWER, "none")
         answer = Answer(found.text, "lookup", _citations(found))

@@ -139,6 +139,8 @@ def acronym_at(words: list[str], start: int, name: str) -> int | None:
     if len(span) < len(name) or "".join(w[:1] for w in span) != name.lower():
         return None
     inner_ok = len(name) >= 3
+    if any(len(w) < 2 for w in span):
+        return None  # a possessive "s" or an initial: "deGrom's" is no "GS"
     if span[0] in STOPWORDS or any(w in STOPWORDS for w in span[1:] if not inner_ok):
         return None
     return end

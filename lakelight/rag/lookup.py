@@ -14,6 +14,7 @@ from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.entities import key_references
 from lakelight.rag.linking import acronym_at, column_terms, table_form
+from lakelight.rag.meaning import ColumnMeanings
 from lakelight.rag.words import STOPWORDS, content_words, fold, stem, stems, value_text, words
 
 # "what is the X of …", "what's their X", "which X …": the attribute a question asks for.
@@ -116,8 +117,12 @@ def display_columns(table: TableInfo) -> list[str]:
     strings = [c.name for c in table.columns if c.type == "string"]
     named = [c for c in strings if any(h in fold(c) for h in _DISPLAY_HINTS[:3])]
     if named:
-        first_last = [c for c in named if fold(c).startswith(("first", "last"))]
-        return first_last if len(first_last) == 2 else named[:1]
+        # FirstName/LastName, nameFirst/nameLast, first_name/surname: a person is both
+        first = [c for c in named if "first" in column_terms(table, c)]
+        last = [c for c in named if {"last", "surname", "family"} & set(column_terms(table, c))]
+        if first and last:
+            return [first[0], last[0]]
+        return named[:1]
     return []
 
 
@@ -285,10 +290,12 @@ def answer_lookup(
     tables: list[TableInfo],
     catalog: Catalog,
     named: list[Evidence] | None = None,
+    meanings: ColumnMeanings | None = None,
 ) -> LookupAnswer | None:
     """The extractive answer from the best-matching row, or None when the question asks for an
     attribute that no retrieved table has (the data does not hold the answer). ``named``: rows
-    the question names by key (``referenced_rows``), found first."""
+    the question names by key (``referenced_rows``), found first. ``meanings`` links columns
+    the question names by meaning when none is named by spelling."""
     named = referenced_rows(question, tables, catalog) if named is None else named
     hits = named + hits
     if not hits:
@@ -326,7 +333,15 @@ def answer_lookup(
         if chained is not None and (not asked or chained[1]):
             return chained[0]
     if not asked:
-        asked = typed_columns(wh, question, table)
+        asked = typed_columns(wh, question, table, best.row, meanings)
+    if not asked and _names_found(question, hits, tables):
+        # the value may sit in rows that point at this one: "deGrom's ERA in 2018" is a
+        # column of the pitching rows whose playerID is deGrom's
+        child = _referencing_value(question, table, tables, best, catalog)
+        if child is not None:
+            return child
+    if not asked and meanings is not None:
+        asked = meanings.asked(question, table, best.row)
     if not _names_found(question, hits, tables):
         return None  # a name in the question that no retrieved row holds ("Hans Gruber")
 
@@ -379,7 +394,8 @@ def answer_lookup(
 
 _WH = re.compile(r"^\W*(who|whose|whom|what|which|when|where|how\s+much|how\s+many|how)\b", re.I)
 _WHEN_HINTS = ("date", "time", "timestamp", "day", "year", "when", "at")
-_WHERE_HINTS = ("city", "country", "state", "address", "location", "place", "region")
+# most specific first: "where" asks for the narrowest place the row holds
+_WHERE_HINTS = ("address", "city", "location", "place", "state", "region", "country")
 _MONEY_HINTS = ("total", "amount", "price", "cost", "sales", "value", "sum", "revenue", "paid")
 
 
@@ -393,9 +409,17 @@ def _wh_word(question: str) -> str | None:
     return wh
 
 
-def typed_columns(wh: str | None, question: str, table: TableInfo) -> list[str]:
+def typed_columns(
+    wh: str | None,
+    question: str,
+    table: TableInfo,
+    row: dict[str, Any] | None = None,
+    meanings: ColumnMeanings | None = None,
+) -> list[str]:
     """When no column is named, the question word can still point at one: "when" a date,
-    "where" a place, "how much" an amount."""
+    "where" a place (the most specific one the row holds: a city before its country), "how
+    much" an amount. Among several, the one closest in meaning to the question's other words
+    ("where was she born": the birth city, not the death city)."""
     hints: tuple[str, ...]
     types: tuple[str, ...]
     if wh == "when":
@@ -407,12 +431,30 @@ def typed_columns(wh: str | None, question: str, table: TableInfo) -> list[str]:
     else:
         return []
     qstems = {s for s in stems(question) if len(s) >= 3}
-    candidates = [
-        c.name for c in table.columns if c.type in types and any(h in fold(c.name) for h in hints)
-    ]
+
+    def hint_rank(name: str) -> int:
+        return min(i for i, h in enumerate(hints) if h in fold(name))
+
+    candidates = sorted(
+        (
+            c.name
+            for c in table.columns
+            if c.type in types
+            and any(h in fold(c.name) for h in hints)
+            and (row is None or value_text(row.get(c.name)))
+        ),
+        key=hint_rank,
+    )
     # prefer a candidate sharing a word with the question ("hired" → hiredate)
     sharing = [c for c in candidates if any(s in fold(c) for s in qstems)]
-    return (sharing or candidates)[:1]
+    if sharing or meanings is None or row is None or len(candidates) < 2:
+        return (sharing or candidates)[:1]
+    ranked = meanings.rank(question, table, row, candidates)
+    if not ranked:
+        return candidates[:1]
+    top = ranked[0][0]
+    close = {c for score, c in ranked if score >= top - 0.05}
+    return [next(c for c in candidates if c in close)]  # the most specific of the closest
 
 
 _IMPERATIVE = re.compile(r"^\W*(show|list|find|give|get|display|search|look|fetch)\b", re.I)
@@ -500,6 +542,68 @@ def _referencing(
             text = f"{other.name} rows for {subject}{more}: " + "; ".join(names) + "."
             return LookupAnswer(text, evidence, [])
     return None
+
+
+def _referencing_value(
+    question: str, table: TableInfo, tables: list[TableInfo], best: Evidence, catalog: Catalog
+) -> LookupAnswer | None:
+    """The asked-for column of the rows that point at the best row, narrowed to those holding
+    the question's other values ("in 2018"): a player's statistics of one season, an order's
+    line items of one product. Only a column the question names by spelling counts here."""
+    for other in tables:
+        if other.id == table.id:
+            continue
+        other_links = links(other, tables)
+        for column, link in other_links.items():
+            if link.target.id != table.id:
+                continue
+            value = best.row.get(link.ref) if link.ref in best.row else None
+            if value is None:
+                value = _typed_key(best.key, other, column)
+            rows = rows_where(catalog, other, column, value)
+            if not rows:
+                continue
+            asked = [c for c in asked_columns(question, other, rows[0][1]) if c not in other_links]
+            if not asked:
+                continue
+            rows = _narrowed(question, rows, asked)
+            evidence = [best]
+            parts: list[str] = []
+            facts: list[str] = []
+            for key, row in rows[:5]:
+                evidence.append(Evidence(other.source, other.name, key, row, list(asked)))
+                for col in asked:
+                    text = value_text(row.get(col)) or "empty"
+                    parts.append(
+                        f"{other.name} {key}: the {_label(other, col)} is {text} [{len(evidence)}]"
+                    )
+                    facts.append(text)
+            if all(f == "empty" for f in facts):
+                continue
+            more = f" (and {len(rows) - 5} more rows)" if len(rows) > 5 else ""
+            subject = describe(table, best.row)
+            subject = f" ({subject})" if subject != table.name else ""
+            return LookupAnswer(
+                f"For {best.table} {best.key}{subject}, " + "; ".join(parts) + f"{more}.",
+                evidence,
+                facts,
+            )
+    return None
+
+
+def _narrowed(
+    question: str, rows: list[tuple[str, dict[str, Any]]], asked: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The rows holding most of the question's numbers and words among their other values;
+    all of them when none holds any."""
+    qwords = {fold(w) for w in content_words(question)}
+
+    def held(row: dict[str, Any]) -> int:
+        values = {fold(value_text(v)) for c, v in row.items() if c not in asked}
+        return len(qwords & values)
+
+    best = max(held(r) for _, r in rows)
+    return [(k, r) for k, r in rows if held(r) == best] if best else rows
 
 
 def _typed_key(key: str, table: TableInfo, column: str) -> Any:

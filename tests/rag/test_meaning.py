@@ -1,0 +1,95 @@
+"""Columns named by meaning, with the real embedding model: a people table in one naming style
+(camelCase with a shared word, as Lahman's People) and questions that name none of its columns
+by spelling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lakelight.config import load_settings
+from lakelight.index.catalog import TableInfo
+from lakelight.index.embedder import get_embedder
+from lakelight.rag.lookup import typed_columns
+from lakelight.rag.meaning import ColumnMeanings
+from lakelight.records import Column
+
+COLUMNS = {
+    "playerID": "string",
+    "birthCountry": "string",
+    "birthCity": "string",
+    "deathCountry": "string",
+    "deathCity": "string",
+    "nameFirst": "string",
+    "nameLast": "string",
+    "weight": "integer",
+    "height": "integer",
+    "bats": "string",
+}
+ROW: dict[str, Any] = {
+    "playerID": "darviyu01",
+    "birthCountry": "Japan",
+    "birthCity": "Habikino",
+    "deathCountry": "USA",  # made up, so a death column holds a value too
+    "deathCity": "Dallas",
+    "nameFirst": "Yu",
+    "nameLast": "Darvish",
+    "weight": 220,
+    "height": 77,
+    "bats": "R",
+}
+PEOPLE = TableInfo(
+    id=1,
+    source="people.csv",
+    name="People",
+    sql_name="people",
+    kind="table",
+    key_origin="primary_key",
+    primary_key=["playerID"],
+    columns=[Column(n, t) for n, t in COLUMNS.items()],  # type: ignore[arg-type]
+    profile=None,
+    row_count=1,
+    foreign_keys=[],
+)
+
+
+@pytest.fixture(scope="module")
+def meanings() -> ColumnMeanings:
+    return ColumnMeanings(get_embedder(load_settings()).embed)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("question", "column"),
+    [
+        ("How tall is Yu Darvish?", "height"),
+        ("How much does Yu Darvish weigh?", "weight"),
+        ("What country was Yu Darvish born in?", "birthCountry"),
+        ("In which country did Yu Darvish die?", "deathCountry"),
+    ],
+)
+def test_a_column_named_by_meaning(meanings: ColumnMeanings, question: str, column: str) -> None:
+    assert meanings.asked(question, PEOPLE, ROW) == [column]
+
+
+@pytest.mark.e2e
+def test_words_that_name_the_row_or_nothing_name_no_column(meanings: ColumnMeanings) -> None:
+    assert meanings.asked("Tell me about Yu Darvish", PEOPLE, ROW) == []
+    assert meanings.asked("What is Yu Darvish's favourite colour?", PEOPLE, ROW) == []
+    # the key and the name columns are never the asked-for value
+    assert meanings.asked("What is the player id of Yu Darvish?", PEOPLE, ROW) == []
+
+
+@pytest.mark.e2e
+def test_where_asks_for_the_narrowest_place_closest_in_meaning(meanings: ColumnMeanings) -> None:
+    assert typed_columns("where", "Where was Yu Darvish born?", PEOPLE, ROW, meanings) == [
+        "birthCity"
+    ]
+    assert typed_columns("where", "Where did Yu Darvish die?", PEOPLE, ROW, meanings) == [
+        "deathCity"
+    ]
+    no_city = {**ROW, "birthCity": None}
+    assert typed_columns("where", "Where was Yu Darvish born?", PEOPLE, no_city, meanings) == [
+        "birthCountry"
+    ]
