@@ -128,14 +128,19 @@ class Mention:
     score: float
 
 
-def acronym_at(words: list[str], start: int, name: str) -> int | None:
+def acronym_at(
+    words: list[str], start: int, name: str, names: frozenset[str] = frozenset()
+) -> int | None:
     """The end of the words from ``start`` whose initials spell the all-capitals column
     ``name`` ("home runs" for HR, "runs batted in" for RBI), or None. Inner small words count
-    only in acronyms of three letters or more; the first and last word carry content."""
+    only in acronyms of three letters or more; the first and last word carry content; a word
+    of ``names`` (written capitalized in the question: "Shohei Ohtani" is no "SO") never."""
     if not (name.isalpha() and name.isupper() and 2 <= len(name) <= 5):
         return None
     end = start + len(name)
     span = words[start:end]
+    if names and any(w in names for w in span):
+        return None
     if len(span) < len(name) or "".join(w[:1] for w in span) != name.lower():
         return None
     inner_ok = len(name) >= 3
@@ -151,8 +156,9 @@ def spell(q: Question, form: str, src: Source, words: list[str] | None = None) -
     out: list[Mention] = []
     toks = q.toks
     norms = [t.norm if t.kind == "word" else "" for t in toks]
+    capitalized = frozenset(t.norm for t in toks if t.cap)
     for i in range(len(toks)):
-        if (end := acronym_at(norms, i, src.column)) is not None:
+        if (end := acronym_at(norms, i, src.column, capitalized)) is not None:
             out.append(Mention(i, end, src, 0.9))  # "home runs" for HR
     for i, tok in enumerate(toks):
         if tok.kind != "word":

@@ -71,12 +71,13 @@ def asked_columns(question: str, table: TableInfo, row: dict[str, Any]) -> list[
     """Columns the question names and does not already give the value of."""
     qwords = {s for w in content_words(question) for s in stems(w)}
     spoken = words(question)
+    capitalized = frozenset(fold(w) for m in _PROPER.finditer(question) for w in words(m.group(0)))
     folded_q = fold(question)
     scored: list[tuple[float, str]] = []
     for name in (c.name for c in table.columns):
         cw = column_words(table, name)
         named = cw <= qwords or {stem(w) for w in cw} <= qwords
-        if any(acronym_at(spoken, i, name) for i in range(len(spoken))):
+        if any(acronym_at(spoken, i, name, capitalized) for i in range(len(spoken))):
             scored.append((2, name))  # "home runs" for HR: as strong as a two-word name
             continue
         if not cw or not (named or (len(cw) == 1 and next(iter(cw)) in _joined_pairs(question))):
@@ -334,9 +335,10 @@ def answer_lookup(
             return chained[0]
     if not asked:
         asked = typed_columns(wh, question, table, best.row, meanings)
-    if not asked and _names_found(question, hits, tables):
+    if not asked and (best in named or _names_row(question, best.row)):
         # the value may sit in rows that point at this one: "deGrom's ERA in 2018" is a
-        # column of the pitching rows whose playerID is deGrom's
+        # column of the pitching rows whose playerID is deGrom's (only for a row the
+        # question names: "home runs in 2019 in total" names no player)
         child = _referencing_value(question, table, tables, best, catalog)
         if child is not None:
             return child
@@ -475,6 +477,13 @@ def _names_another_table(
         t.id for t in named if any(lk.target.id == table.id for lk in links(t, tables).values())
     }
     return not any(t.id in near for t in named)
+
+
+def _names_row(question: str, row: dict[str, Any]) -> bool:
+    """A capitalized name of the question (not its first word) is among the row's values."""
+    names = [m.group(0) if not m.group(1) else m.group(1) for m in _PROPER.finditer(question)]
+    held = {fold(w) for v in row.values() for w in words(value_text(v)[:300])}
+    return any(fold(w) in held for n in names for w in words(n) if w not in STOPWORDS)
 
 
 def _names_found(question: str, hits: list[Evidence], tables: list[TableInfo]) -> bool:

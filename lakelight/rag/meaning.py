@@ -27,7 +27,7 @@ Embed = Callable[[list[str]], np.ndarray]
 # 0.61; unrelated pairs reach 0.46 ("customer"/"name", "tall"/"weight" 0.41), but related
 # measures do too ("sales"/"profit" 0.61), so meaning only names a column the spelling did not
 THRESHOLD = 0.6
-SHARED_WORD_BONUS = 0.15
+SHARED_WORD_BONUS = 0.15  # for a word the column shares, or a compound ending in one
 # the question's other words add what they share beyond this: "born" lifts birthCountry over
 # deathCountry for "what country was she born in"
 SUPPORT_FLOOR = 0.5
@@ -86,7 +86,10 @@ class ColumnMeanings:
         for j, (col, text) in enumerate(described):
             best, *rest = sorted(sims[:, j].tolist(), reverse=True)
             support = sum(max(0.0, s - SUPPORT_FLOOR) for s in rest)
-            shared = bool(qstems & {stem(w) for w in text.split()})
+            cstems = {stem(w) for w in text.split()}
+            shared = bool(qstems & cstems) or any(
+                q != c and q.endswith(c) for q in qstems for c in cstems if len(c) >= 4
+            )  # a compound holding the column's word: "ballpark" for park
             scored.append((best + support + SHARED_WORD_BONUS * shared, col))
         return sorted(scored, reverse=True)
 

@@ -180,3 +180,39 @@ def test_all_capital_columns_are_spelled_by_initials() -> None:
     assert acronym_at(["sale", "by"], 0, "SB") is None  # a small word in a two-letter one
     assert acronym_at(["home", "run"], 0, "Hr") is None  # only all-capital names
     assert acronym_at(["home"], 0, "HR") is None
+    assert acronym_at(["shohei", "ohtani"], 0, "SO", frozenset({"shohei", "ohtani"})) is None
+    assert acronym_at(["grom", "s"], 0, "GS") is None  # "deGrom's": a possessive is no word
+
+
+def test_a_value_of_the_rows_that_point_at_the_named_row(tmp_path: Path) -> None:
+    """Batting rows point at People by playerID (inferred): the team a named player played
+    for in a year is his Batting row's of that year; a question that names no player gets
+    no Batting row of whoever was retrieved."""
+    from lakelight.index.foreign_keys import update_foreign_keys
+    from lakelight.rag.lookup import Evidence, rows_by_key
+    from tests import warehouse as wh
+
+    folder = wh.lahman_csvs(tmp_path / "lahman")
+    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    for name in ("People", "Batting"):
+        ingest(catalog, str(folder / f"{name}.csv"), tmp_path)
+    update_foreign_keys(catalog)
+    people = pd.read_csv(folder / "People.csv")
+    batting = pd.read_csv(folder / "Batting.csv")
+    seasons = batting.groupby(["playerID", "yearID"]).filter(lambda g: len(g) == 1)
+    one = seasons.iloc[0]
+    person = people[people.playerID == one.playerID].iloc[0]
+    infos = tables(catalog)
+    (people_table,) = [t for t in infos if t.name == "People"]
+    ((key, row),) = rows_by_key(catalog, people_table, [one.playerID])
+    hit = Evidence(people_table.source, "People", key, row)
+
+    question = f"Which team did {person.nameFirst} {person.nameLast} play for in {one.yearID}?"
+    found = answer_lookup(question, [hit], infos, catalog, [])
+    assert found is not None, question
+    assert one.teamID in found.facts and "Batting" in found.text
+    assert [e.table for e in found.evidence] == ["People", "Batting"]
+
+    unnamed = answer_lookup(f"Which team played in {one.yearID}?", [hit], infos, catalog, [])
+    assert unnamed is None or "Batting" not in unnamed.text
+    catalog.close()

@@ -93,3 +93,40 @@ def test_where_asks_for_the_narrowest_place_closest_in_meaning(meanings: ColumnM
     assert typed_columns("where", "Where was Yu Darvish born?", PEOPLE, no_city, meanings) == [
         "birthCountry"
     ]
+
+
+@pytest.mark.e2e
+def test_a_compound_word_names_the_column_it_ends_with(meanings: ColumnMeanings) -> None:
+    teams = TableInfo(
+        id=2,
+        source="teams.csv",
+        name="Teams",
+        sql_name="teams",
+        kind="table",
+        key_origin="primary_key",
+        primary_key=["yearID", "teamID"],
+        columns=[
+            Column(n, t)
+            for n, t in {
+                "yearID": "integer",
+                "teamID": "string",
+                "name": "string",
+                "park": "string",
+                "attendance": "integer",
+                "lgID": "string",
+            }.items()
+        ],  # type: ignore[arg-type]
+        profile=None,
+        row_count=1,
+        foreign_keys=[],
+    )
+    row = {
+        "yearID": 2016,
+        "teamID": "CHN",
+        "name": "Chicago Cubs",
+        "park": "Wrigley Field",
+        "attendance": 3232420,
+        "lgID": "NL",
+    }
+    question = "What was the Chicago Cubs' home ballpark in 2016?"
+    assert meanings.asked(question, teams, row) == ["park"]
