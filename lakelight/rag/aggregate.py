@@ -4,11 +4,12 @@ contained in log messages and time windows.
 
 Each table is tried on its own (plus the tables its foreign keys reach); the plan that explains
 the most of the question wins. When a needed column, value or number is not found, there is no
-plan: a figure computed over the wrong rows is worse than no figure."""
+plan: a figure computed over the wrong rows is worse than no figure. When plans over several
+tables explain it equally well, the figure is given only if they all compute the same one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lakelight.index.catalog import TableInfo
@@ -36,6 +37,9 @@ class AggregatePlan:
     limit: int | None  # N of a top-N
     tables: list[TableInfo]  # every table the statements read (for access checks)
     score: float  # how much of the question the plan explains
+    # plans over other tables that explain the question as well (team and player home runs):
+    # the answer is given only if they all compute the same figure
+    ties: list[AggregatePlan] = field(default_factory=list)
 
 
 def plan_aggregate(
@@ -69,10 +73,30 @@ def plan_aggregate(
         return None
     planned.sort(key=lambda p: -p[0])
     score, shape = planned[0]
-    if len(planned) > 1 and planned[1][0] >= score:
-        return None  # two tables explain the question equally well: do not guess
     if len(candidates) > 1 and score <= 0:
         return None  # nothing in the question points at this table
+    best = _plan(shape, score, values, max_rows)
+    tied = [s for sc, s in planned[1:] if sc >= score]
+    if tied:
+        if shape.kind not in _COMPARABLE or any(
+            s.kind != shape.kind or _measure(s) != _measure(shape) for s in tied
+        ):
+            return None  # two tables explain the question equally well: do not guess
+        best.ties = [_plan(s, score, values, max_rows) for s in tied]
+    return best
+
+
+# kinds whose figure can be compared across tables: one number over a column of the same
+# name (home runs of teams and of players); a count of rows counts each table's own things
+# (albums, tracks), and a group-by's rows are no one figure
+_COMPARABLE = frozenset({"distinct", "sum", "avg", "min", "max"})
+
+
+def _measure(shape: Shape) -> str | None:
+    return shape.measure.column.lower() if shape.measure else None
+
+
+def _plan(shape: Shape, score: float, values: ValueIndex, max_rows: int) -> AggregatePlan:
     sql, sample_sql = build_sql(shape, values.dialect, max_rows)
     return AggregatePlan(
         sql=sql,

@@ -4,6 +4,7 @@ common shapes, LLM text-to-SQL only when a capable model is configured. Every st
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -92,13 +93,11 @@ class AggregateAnswerer:
         )
         allowed = {t.sql_name for t in tables}
         if plan is not None:
-            result = run_select(
-                self.catalog.engine,
-                plan.sql,
-                allowed,
-                max_rows=self.settings.sql_max_rows,
-                timeout_s=self.settings.sql_timeout,
-            )
+            result = self._run(plan.sql, allowed)
+            if plan.ties and any(
+                not _same_figure(result.rows, self._run(t.sql, allowed).rows) for t in plan.ties
+            ):
+                return None  # tables that explain the question equally well disagree
             keys = self._sample_keys(plan.sample_sql, allowed)
             timings["sql_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             citations = self._cite(plan.table, keys)
@@ -110,6 +109,15 @@ class AggregateAnswerer:
         if model is not None and model.capable:
             return self._text_to_sql(question, tables, model, allowed, timings)
         return None
+
+    def _run(self, sql: str, allowed: set[str]) -> Any:
+        return run_select(
+            self.catalog.engine,
+            sql,
+            allowed,
+            max_rows=self.settings.sql_max_rows,
+            timeout_s=self.settings.sql_timeout,
+        )
 
     def needs_forbidden(
         self, question: str, readable: list[TableInfo], everything: list[TableInfo]
@@ -124,7 +132,10 @@ class AggregateAnswerer:
             question, everything, self.values(everything), max_rows=self.settings.sql_max_rows
         )
         allowed = {t.id for t in readable}
-        return plan is not None and any(t.id not in allowed for t in plan.tables)
+        if plan is None:
+            return False
+        read = [t for p in (plan, *plan.ties) for t in p.tables]
+        return any(t.id not in allowed for t in read)
 
     def _sample_keys(self, sql: str, allowed: set[str]) -> list[str]:
         if not sql:
@@ -283,3 +294,16 @@ def format_result(description: str, columns: list[str], rows: list[tuple[Any, ..
     ]
     more = f" (and {len(rows) - MAX_LISTED} more)" if len(rows) > MAX_LISTED else ""
     return f"{description}: " + "; ".join(listed) + more + "."
+
+
+def _same_figure(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
+    """One figure each, equal to 9 significant digits (a float SUM's last bits may differ)."""
+    if len(a) != 1 or len(b) != 1 or len(a[0]) != len(b[0]):
+        return False
+    for x, y in zip(a[0], b[0], strict=True):
+        if isinstance(x, int | float) and isinstance(y, int | float):
+            if not math.isclose(float(x), float(y), rel_tol=1e-9, abs_tol=1e-9):
+                return False
+        elif x != y:
+            return False
+    return True

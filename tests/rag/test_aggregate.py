@@ -410,3 +410,46 @@ def test_value_index_resolves_names(lake: Catalog, lake_values: ValueIndex) -> N
     assert lake_values.numeric_columns("nginx_botsearch", 404.0) == ["status"]
     assert lake_values.contains("sshd", "message", "failed password")
     assert not lake_values.contains("sshd", "message", "no such phrase anywhere")
+
+
+def test_tables_that_explain_a_figure_equally_well_must_agree(tmp_path: Any) -> None:
+    """Home runs per team and per player, from Superstore's real quantities: the total for a
+    year is the same in both tables, so it is answered; the players' table with one season's
+    quantities changed disagrees, and nothing is answered. A count of rows counts each table's
+    own things and is never compared."""
+    from lakelight.config import load_settings
+    from lakelight.rag.aggregate_answer import AggregateAnswerer
+    from tests.lake import ingest
+
+    with gzip.open(data.superstore_csv(), "rt", encoding="utf-8") as f:
+        sales = pd.read_csv(f).head(400)
+    players = pd.DataFrame(
+        {
+            "playerID": [f"p{i:03d}" for i in range(len(sales))],
+            "yearID": [2016 + i % 3 for i in range(len(sales))],
+            "teamID": sales["Region"].str[:3].str.upper(),
+            "HR": sales["Quantity"],
+        }
+    )
+    teams = players.groupby(["yearID", "teamID"], as_index=False)["HR"].sum()
+    expected = int(players[players.yearID == 2017]["HR"].sum())
+
+    def answer(folder: str, batting: pd.DataFrame, question: str) -> str | None:
+        home = tmp_path / folder
+        home.mkdir()
+        batting.to_csv(home / "Batting.csv", index=False)
+        teams.to_csv(home / "Teams.csv", index=False)
+        catalog = Catalog(f"sqlite:///{home / 'catalog.db'}", home)
+        for name in ("Batting", "Teams"):
+            ingest(catalog, str(home / f"{name}.csv"), home)
+        answerer = AggregateAnswerer(load_settings(home=home), catalog)
+        found = answerer.answer(question, catalog.list_tables(), lambda: None, {})
+        catalog.close()
+        return found.text if found is not None else None
+
+    question = "How many home runs were hit in 2017 in total?"
+    agreed = answer("same", players, question)
+    assert agreed is not None and f"{expected:,}" in agreed
+    changed = players.assign(HR=players.HR.where(players.yearID != 2017, players.HR + 1))
+    assert answer("differ", changed, question) is None
+    assert answer("rows", players, "How many rows are there for 2017?") is None
