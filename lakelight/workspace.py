@@ -237,14 +237,9 @@ class Workspace:
                 access.name,
                 question,
                 answer.as_dict(),
+                # the question is embedded when the answer is rated, not now: most answers
+                # are never rated, and a served ask should not pay for a model call
                 scope=scope_of(access.groups, access.admin),
-                # embedded now only when the model is loaded (a lookup loaded it): an answer
-                # SQL gave loads no model; its question is embedded when it is rated
-                embedding=(
-                    self.embedder.embed([question.strip()])[0]
-                    if "embedder" in self.__dict__
-                    else None
-                ),
             )
         return answer
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lakelight.index.catalog import TableInfo
 from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, Question, Tok
 from lakelight.rag.aggregate_sql import Filter, Hop, Shape, Source
-from lakelight.rag.linking import Mention, table_form
+from lakelight.rag.linking import Mention, person_name_columns, table_form
 from lakelight.rag.plan_state import PlanState
 from lakelight.rag.words import STOPWORDS, fold
 
@@ -24,6 +24,8 @@ _COUNT_SKIP = frozenset({"distinct", "different", "unique", "separate", "individ
 def label_columns(table: TableInfo) -> list[str]:
     """The columns that name a row of ``table`` for people (name, title, first/last name)."""
     strings = [c.name for c in table.columns if c.type == "string"]
+    if person := person_name_columns(table):
+        return person
     for wanted in _LABEL_NAMES:
         exact = [c for c in strings if c.lower() == wanted]
         if exact:
@@ -57,6 +59,27 @@ def _group_at(p: PlanState, pos: int) -> tuple[Source, list[Source]] | None:
             return None
         return src, labels
     return None
+
+
+def _person_group(p: PlanState) -> tuple[Source, list[Source]] | None:
+    """The one way the table's rows name a person: its own first and last name (keyed by one
+    column), or a foreign key to a table that has them. None when there are none or several
+    (a pitcher and a batter: "who" does not say which)."""
+    found: list[tuple[Source, list[Source]]] = []
+    own = person_name_columns(p.t)
+    if own and len(p.t.primary_key) == 1:
+        key = _column_of(p.t, p.t.primary_key[0], ())
+        found.append((key, [_column_of(p.t, c, ()) for c in own]))
+    for column, (target, ref) in p.links.items():
+        if names := person_name_columns(target):
+            path = (Hop(column, target, ref),)
+            found.append(
+                (_column_of(p.t, column, ()), [_column_of(target, c, path) for c in names])
+            )
+    if len(found) != 1:
+        return None
+    p.score += 1.0
+    return found[0]
 
 
 def _column_of(table: TableInfo, column: str, path: tuple[Hop, ...]) -> Source:
@@ -167,6 +190,8 @@ def resolve_shape(p: PlanState) -> Shape | None:
         return None
     elif q.superlative and _asks_which(q):
         group = _group_at(p, 1)
+        if group is None and q.toks[0].norm == "who":
+            group = _person_group(p)  # "who hit the most home runs": the rows' person
         unit = q.toks[1].norm if len(q.toks) > 1 else ""
         if group is None and unit in _UNITS and (src := p.datetime_column()) is not None:
             group, bucket = (src, []), unit  # "which month brought in the most revenue"

@@ -23,6 +23,7 @@ __all__ = [
     "acronym_at",
     "column_form",
     "column_terms",
+    "person_name_columns",
     "spell",
     "table_form",
 ]
@@ -115,6 +116,15 @@ def table_form(table: TableInfo) -> tuple[list[str], str]:
     stored = (table.naming or {}).get("table")
     ws = _normal(stored if stored is not None else table_words(table.name))
     return ws, "".join(ws)
+
+
+def person_name_columns(table: TableInfo) -> list[str]:
+    """[first, last] when ``table`` names people by two columns (FirstName/LastName,
+    nameFirst/nameLast, first_name/surname), else []."""
+    strings = [c.name for c in table.columns if c.type == "string"]
+    first = [c for c in strings if "first" in column_terms(table, c)]
+    last = [c for c in strings if {"last", "surname", "family"} & set(column_terms(table, c))]
+    return [first[0], last[0]] if first and last else []
 
 
 @dataclass(frozen=True)

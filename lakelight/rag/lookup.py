@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.entities import key_references
-from lakelight.rag.linking import acronym_at, column_terms, table_form
+from lakelight.rag.linking import acronym_at, column_terms, person_name_columns, table_form
 from lakelight.rag.meaning import ColumnMeanings
 from lakelight.rag.words import STOPWORDS, content_words, fold, stem, stems, value_text, words
 
@@ -118,12 +118,7 @@ def display_columns(table: TableInfo) -> list[str]:
     strings = [c.name for c in table.columns if c.type == "string"]
     named = [c for c in strings if any(h in fold(c) for h in _DISPLAY_HINTS[:3])]
     if named:
-        # FirstName/LastName, nameFirst/nameLast, first_name/surname: a person is both
-        first = [c for c in named if "first" in column_terms(table, c)]
-        last = [c for c in named if {"last", "surname", "family"} & set(column_terms(table, c))]
-        if first and last:
-            return [first[0], last[0]]
-        return named[:1]
+        return person_name_columns(table) or named[:1]  # a person is first and last name
     return []
 
 

@@ -216,3 +216,13 @@ def test_a_value_of_the_rows_that_point_at_the_named_row(tmp_path: Path) -> None
     unnamed = answer_lookup(f"Which team played in {one.yearID}?", [hit], infos, catalog, [])
     assert unnamed is None or "Batting" not in unnamed.text
     catalog.close()
+
+
+def test_who_groups_by_the_person_the_rows_point_at(warehouse: Catalog, frames: dict) -> None:
+    """ "Who … the most": the invoices' customer, named by first and last name through the
+    key the invoices hold (cu_fname/cu_lname, no declared key)."""
+    kind, rows = figure(warehouse, "Who spent the most in total?")
+    invoice, customer = frames["invoice"], frames["customer"].set_index("cu_custkey")
+    top = invoice.groupby("in_custkey")["in_totamt"].sum().idxmax()
+    assert kind == "top"
+    assert tuple(rows[0][:2]) == (customer.loc[top, "cu_fname"], customer.loc[top, "cu_lname"])
