@@ -228,7 +228,7 @@ class Workspace:
             table=table,
             use_llm=use_llm,
             feedback_scopes=scopes,
-            feedback_stamp=self.feedback.stamp(scopes),
+            feedback_stamp=self.feedback.stamp(),
         )
         if keep:
             from lakelight.index.feedback import scope_of

@@ -315,14 +315,12 @@ class FeedbackStore:
             net[rid] = net.get(rid, 0.0) + max(-1.0, min(1.0, say))
         return {rid: round(v, 4) for rid, v in net.items() if round(v, 4)}
 
-    def stamp(self, scopes: Sequence[str]) -> tuple[int, str] | None:
-        """The state of the ratings that move rows in ``scopes`` (how many, the newest), or
-        None when there are none: answer caches key on it, so a rating is seen at once."""
-        query = (
-            sa.select(sa.func.count(), sa.func.max(ratings.c.created_at))
-            .select_from(ratings.join(answers, answers.c.id == ratings.c.answer_id))
-            .where(answers.c.scope.in_(list(scopes)), answers.c.route == "lookup")
-        )
+    def stamp(self) -> tuple[int, str] | None:
+        """The state of the ratings (how many, the newest), or None when there are none:
+        answer caches key on it (beside the caller's scope), so a rating is seen at once.
+        Every rating counts, not only the caller's scope's: that would join every kept
+        answer on every ask, and a rating elsewhere costs a cache one recomputation."""
+        query = sa.select(sa.func.count(), sa.func.max(ratings.c.created_at))
         with self.engine.connect() as conn:
             count, newest = conn.execute(query).one()
         return (int(count), str(newest)) if count else None
