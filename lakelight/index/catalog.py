@@ -149,7 +149,11 @@ class Catalog:
         if url.startswith("sqlite:///") and home is not None:
             home.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine: Engine = sa.create_engine(url, future=True)
+            # a served workspace reads from many threads at once: connections kept open
+            # rather than opened per request beyond the default five (a SQLite file
+            # reopened under load stalled readers for seconds)
+            pool = {"pool_size": 20, "max_overflow": 20} if _file_sqlite(url) else {}
+            self.engine: Engine = sa.create_engine(url, future=True, **pool)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
@@ -587,6 +591,10 @@ def _add_missing_columns(engine: Engine) -> None:
                     conn.execute(
                         sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
                     )
+
+
+def _file_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:///") and ":memory:" not in url and "mode=memory" not in url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
