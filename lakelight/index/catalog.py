@@ -157,7 +157,7 @@ class Catalog:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
             raise CatalogError(
                 f"Cannot open the catalog at {_safe(url)}: {first_line(exc)}"
@@ -578,12 +578,13 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added to the catalog's own tables after a workspace was made: added in place,
-    empty, so an older workspace keeps working and fills them on its next ingest."""
+def add_missing_columns(engine: Engine, tables_of: sa.MetaData | None = None) -> None:
+    """Columns added to lakelight's own tables (the catalog's, or ``tables_of``) after a
+    workspace was made: added in place, empty, so an older workspace keeps working and
+    fills them on its next ingest."""
     inspector = sa.inspect(engine)
     with engine.begin() as conn:
-        for table in metadata.sorted_tables:
+        for table in (tables_of or metadata).sorted_tables:
             have = {c["name"] for c in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name not in have:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lakelight.errors import CatalogError, NotFoundError, first_line
+from lakelight.index.catalog import add_missing_columns
 from lakelight.records import record_id
 
 __all__ = ["FeedbackStore", "private_scope", "scope_of"]
@@ -114,7 +115,7 @@ class FeedbackStore:
         self._cache: dict[tuple[str, ...], tuple[tuple[Any, ...], _Votes]] = {}
         try:
             metadata.create_all(engine)
-            _add_missing_columns(engine)
+            add_missing_columns(engine, metadata)  # older workspaces keep their answers
         except SQLAlchemyError as exc:
             raise CatalogError(f"Cannot create the feedback tables: {first_line(exc)}") from exc
 
@@ -398,18 +399,3 @@ class FeedbackStore:
             callers=[r.caller for r, _ in usable],
             cited=[json.loads(r.cited or "[]") for r, _ in usable],
         )
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added after a workspace was made: added in place, empty, so an older workspace
-    keeps its answers and ratings (they move no rows: they have no scope)."""
-    inspector = sa.inspect(engine)
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(
-                        sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
-                    )

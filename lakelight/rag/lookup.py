@@ -4,6 +4,7 @@ say the answer extractively. Everything cited is a row that was actually retriev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -517,44 +518,16 @@ def _attribute_known(attribute: list[str], table: TableInfo, tables: list[TableI
     return any(w in known for w in attribute if w not in STOPWORDS)
 
 
-def _referencing(
-    question: str, table: TableInfo, tables: list[TableInfo], best: Evidence, catalog: Catalog
-) -> LookupAnswer | None:
-    """Rows of another table that point at the best row, when the question names that table."""
-    qwords = set(content_words(question))
-    for other in tables:
-        if other.id == table.id or not table_words(other) <= qwords:
-            continue
-        for column, link in links(other, tables).items():
-            if link.target.id != table.id:
-                continue
-            value = best.row.get(link.ref) if link.ref in best.row else None
-            if value is None:
-                value = _typed_key(best.key, other, column)
-            rows = rows_where(catalog, other, column, value)
-            if not rows:
-                continue
-            evidence = [best]
-            names = []
-            for key, row in rows[:20]:
-                evidence.append(
-                    Evidence(other.source, other.name, key, row, display_columns(other))
-                )
-                names.append(f"{describe(other, row)} [{len(evidence)}]")
-            subject = describe(table, best.row)
-            more = " (the first 20)" if len(rows) > 20 else ""
-            text = f"{other.name} rows for {subject}{more}: " + "; ".join(names) + "."
-            return LookupAnswer(text, evidence, [])
-    return None
-
-
-def _referencing_value(
-    question: str, table: TableInfo, tables: list[TableInfo], best: Evidence, catalog: Catalog
-) -> LookupAnswer | None:
-    """The asked-for column of the rows that point at the best row, narrowed to those holding
-    the question's other values ("in 2018"): a player's statistics of one season, an order's
-    line items of one product. Only a column the question names by spelling counts here."""
-    for other in tables:
+def _pointing_rows(
+    table: TableInfo,
+    candidates: list[TableInfo],
+    tables: list[TableInfo],
+    best: Evidence,
+    catalog: Catalog,
+) -> Iterator[tuple[TableInfo, dict[str, Link], list[tuple[str, dict[str, Any]]]]]:
+    """For each table of ``candidates`` with a key pointing at ``table``: the table, its
+    links, and its rows that point at the best row (tables with none are skipped)."""
+    for other in candidates:
         if other.id == table.id:
             continue
         other_links = links(other, tables)
@@ -565,33 +538,61 @@ def _referencing_value(
             if value is None:
                 value = _typed_key(best.key, other, column)
             rows = rows_where(catalog, other, column, value)
-            if not rows:
-                continue
-            asked = [c for c in asked_columns(question, other, rows[0][1]) if c not in other_links]
-            if not asked:
-                continue
-            rows = _narrowed(question, rows, asked)
-            evidence = [best]
-            parts: list[str] = []
-            facts: list[str] = []
-            for key, row in rows[:5]:
-                evidence.append(Evidence(other.source, other.name, key, row, list(asked)))
-                for col in asked:
-                    text = value_text(row.get(col)) or "empty"
-                    parts.append(
-                        f"{other.name} {key}: the {_label(other, col)} is {text} [{len(evidence)}]"
-                    )
-                    facts.append(text)
-            if all(f == "empty" for f in facts):
-                continue
-            more = f" (and {len(rows) - 5} more rows)" if len(rows) > 5 else ""
-            subject = describe(table, best.row)
-            subject = f" ({subject})" if subject != table.name else ""
-            return LookupAnswer(
-                f"For {best.table} {best.key}{subject}, " + "; ".join(parts) + f"{more}.",
-                evidence,
-                facts,
-            )
+            if rows:
+                yield other, other_links, rows
+
+
+def _referencing(
+    question: str, table: TableInfo, tables: list[TableInfo], best: Evidence, catalog: Catalog
+) -> LookupAnswer | None:
+    """Rows of another table that point at the best row, when the question names that table."""
+    qwords = set(content_words(question))
+    named = [t for t in tables if table_words(t) <= qwords]
+    for other, _, rows in _pointing_rows(table, named, tables, best, catalog):
+        evidence = [best]
+        names = []
+        for key, row in rows[:20]:
+            evidence.append(Evidence(other.source, other.name, key, row, display_columns(other)))
+            names.append(f"{describe(other, row)} [{len(evidence)}]")
+        subject = describe(table, best.row)
+        more = " (the first 20)" if len(rows) > 20 else ""
+        text = f"{other.name} rows for {subject}{more}: " + "; ".join(names) + "."
+        return LookupAnswer(text, evidence, [])
+    return None
+
+
+def _referencing_value(
+    question: str, table: TableInfo, tables: list[TableInfo], best: Evidence, catalog: Catalog
+) -> LookupAnswer | None:
+    """The asked-for column of the rows that point at the best row, narrowed to those holding
+    the question's other values ("in 2018"): a player's statistics of one season, an order's
+    line items of one product. Only a column the question names by spelling counts here."""
+    for other, other_links, rows in _pointing_rows(table, tables, tables, best, catalog):
+        asked = [c for c in asked_columns(question, other, rows[0][1]) if c not in other_links]
+        if not asked:
+            continue
+        rows = _narrowed(question, rows, asked)
+        evidence = [best]
+        parts: list[str] = []
+        facts: list[str] = []
+        for key, row in rows[:5]:
+            evidence.append(Evidence(other.source, other.name, key, row, list(asked)))
+            for col in asked:
+                text = value_text(row.get(col)) or "empty"
+                parts.append(
+                    f"{other.name} {key}: the {_label(other, col)} is {text} [{len(evidence)}]"
+                )
+                facts.append(text)
+        if all(f == "empty" for f in facts):
+            continue
+        more = f" (and {len(rows) - 5} more rows)" if len(rows) > 5 else ""
+        subject = describe(table, best.row)
+        subject = f" ({subject})" if subject != table.name else ""
+        return LookupAnswer(
+            f"For {best.table} {best.key}{subject}, " + "; ".join(parts) + f"{more}.",
+            evidence,
+            facts,
+        )
     return None
 
 
