@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,14 +13,9 @@ from typer.testing import CliRunner
 
 from lakelight.cli import app
 from tests.api.conftest import sales_csv
+from tests.servers import serve
 
 runner = CliRunner()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.e2e
@@ -35,25 +27,8 @@ def test_serve_answers_over_http_with_keys(tmp_path: Path) -> None:
     key = json.loads(made.stdout)
     assert key["name"] == "web" and key["key"].startswith("llk_") and key["scopes"] == ["read"]
 
-    port = free_port()
-    env = {**os.environ, "LAKELIGHT_LLM_BACKEND": "none"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "lakelight.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve({**os.environ, "LAKELIGHT_LLM_BACKEND": "none"}, subprocess.PIPE)
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("the server did not come up")
         headers = {"Authorization": f"Bearer {key['key']}"}
         assert httpx.post(f"{base}/v1/ask", json={"question": "x"}).status_code == 401
         r = httpx.post(

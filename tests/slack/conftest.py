@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,8 +30,8 @@ import pytest
 from lakelight.config import load_settings
 from lakelight.workspace import Workspace
 from tests.api.conftest import sales_csv
-from tests.api.test_serve import free_port
 from tests.chinook import load_chinook
+from tests.servers import serve
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-lakelight-test"
@@ -209,7 +208,6 @@ class Server:
         self.log: list[str] = []
 
     def start(self, **settings: str) -> None:
-        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAKELIGHT_")}
         self.env = {
             "LAKELIGHT_HOME": str(self.home),
@@ -219,22 +217,7 @@ class Server:
             "LAKELIGHT_SLACK_API_URL": f"{self.api_url}/api/",
             **{f"LAKELIGHT_{k.upper()}": v for k, v in settings.items()},
         }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lakelight.cli", "serve", "--port", str(port)],
-            env={**env, **self.env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"the server did not come up: {self.log[-1:]}")
+        self.proc, self.base = serve({**env, **self.env})
 
     def stop(self) -> None:
         if self.proc is not None:

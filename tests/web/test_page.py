@@ -8,9 +8,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +19,7 @@ import pytest
 from lakelight.config import load_settings
 from lakelight.workspace import Workspace
 from tests.api.conftest import build
-from tests.api.test_serve import free_port
+from tests.servers import serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -69,31 +66,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     served.ws.ingest(str(notes), table="notes")
     keys = dict(served.keys)
     served.ws.close()
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKELIGHT_")}
     env |= {
         "LAKELIGHT_HOME": str(root / "ws"),
         "LAKELIGHT_LLM_BACKEND": "none",
         "LAKELIGHT_API_RATE_LIMIT": "0",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lakelight.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = serve(env)
     log: list[str] = []
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not come up")
         yield Site(base, root / "ws", keys, root / "shots", log)
     finally:
         proc.terminate()
