@@ -114,6 +114,54 @@ def row_match(question: str, row: dict[str, Any]) -> int:
     return len(qwords & vwords)
 
 
+def _whole_cell(question: str, row: dict[str, Any]) -> int:
+    """The words of the longest text cell the question holds whole (0: none)."""
+    folded = f" {' '.join(words(question))} "
+    best = 0
+    for value in row.values():
+        if isinstance(value, str) and 3 <= len(value) <= 200 and any(c.isalpha() for c in value):
+            cell = " ".join(words(value))
+            if cell and f" {cell} " in folded:
+                best = max(best, len(cell.split()))
+    return best
+
+
+def _by_linked_words(
+    question: str, ranked: list[Evidence], tables: list[TableInfo], catalog: Catalog, named: int
+) -> list[Evidence]:
+    """Among the leading rows that tie on their own words, the one whose linked rows (one
+    key away) hold most of the question's other words comes first."""
+    if len(ranked) < 2 or named:
+        return ranked
+
+    def own(e: Evidence) -> tuple[int, int]:
+        return row_match(question, e.row), _whole_cell(question, e.row)
+
+    tied = [e for e in ranked[:8] if own(e) == own(ranked[0])]
+    if len(tied) < 2:
+        return ranked
+    qwords = {stem(w) for w in content_words(question)}
+
+    def linked(e: Evidence) -> int:
+        table = find_table(tables, e.table, e.source)
+        if table is None:
+            return 0
+        mine = {stem(w) for v in e.row.values() for w in words(value_text(v)[:300])}
+        found: set[str] = set()
+        for column, link in links(table, tables).items():
+            value = e.row.get(column)
+            if value is not None and (joined := follow(catalog, link, value)) is not None:
+                text = describe(link.target, joined[1])
+                found |= {stem(w) for w in words(text)}
+        return len((qwords - mine) & found)
+
+    scores = {id(e): linked(e) for e in tied}
+    if len(set(scores.values())) < 2:
+        return ranked
+    first = sorted(tied, key=lambda e: -scores[id(e)])
+    return first + [e for e in ranked if id(e) not in scores]
+
+
 def display_columns(table: TableInfo) -> list[str]:
     """The columns that name a row of this table (first/last name, title, name…)."""
     strings = [c.name for c in table.columns if c.type == "string"]
@@ -297,11 +345,18 @@ def answer_lookup(
     hits = named + hits
     if not hits:
         return None
-    # rows named by key come first; then the rows holding most of the question's words
+    # rows named by key come first; then the rows holding most of the question's words; then
+    # a row with a cell the question spells whole ("Iron Man", not "Iron Man/Children of the
+    # Grave"); then one whose linked rows hold the rest ("Stairway to Heaven" on album "IV")
     order = sorted(
-        range(len(hits)), key=lambda i: (i >= len(named), -row_match(question, hits[i].row))
+        range(len(hits)),
+        key=lambda i: (
+            i >= len(named),
+            -row_match(question, hits[i].row),
+            -_whole_cell(question, hits[i].row),
+        ),
     )
-    ranked = [hits[i] for i in order]
+    ranked = _by_linked_words(question, [hits[i] for i in order], tables, catalog, len(named))
     best = ranked[0]
     table = find_table(tables, best.table, best.source)
     if table is None:

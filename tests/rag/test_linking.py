@@ -226,3 +226,36 @@ def test_who_groups_by_the_person_the_rows_point_at(warehouse: Catalog, frames: 
     top = invoice.groupby("in_custkey")["in_totamt"].sum().idxmax()
     assert kind == "top"
     assert tuple(rows[0][:2]) == (customer.loc[top, "cu_fname"], customer.loc[top, "cu_lname"])
+
+
+def test_rows_that_tie_on_their_words_are_told_apart(lake: Catalog) -> None:
+    """Two tracks hold the question's words: the one whose name is the whole phrase beats
+    one whose name only contains it, and of two tracks of one name, the one on the album the
+    question names comes first, whatever order retrieval gave them."""
+    from lakelight.rag.lookup import Evidence, rows_where
+
+    infos = lake.list_tables()
+    (track,) = [t for t in infos if t.name == "Track"]
+    (album,) = [t for t in infos if t.name == "Album"]
+
+    def tracks(name: str) -> list[Evidence]:
+        return [
+            Evidence(track.source, "Track", k, r) for k, r in rows_where(lake, track, "name", name)
+        ]
+
+    whole, partial = tracks("Iron Man"), tracks("Iron Man/Children of the Grave")
+    assert whole and partial
+    found = answer_lookup("Which album is Iron Man on?", partial + whole, infos, lake, [])
+    assert found is not None and found.evidence[0].key == whole[0].key
+
+    stairways = tracks("Stairway To Heaven")
+    albums = [
+        Evidence(album.source, "Album", k, r) for k, r in rows_where(lake, album, "title", "IV")
+    ]
+    on_iv = [e for e in stairways if str(e.row["album_id"]) in {a.key for a in albums}]
+    others = [e for e in stairways if e not in on_iv]
+    assert on_iv and others  # the live recording is on another album
+    question = "How long is 'Stairway To Heaven' on the album IV, in milliseconds?"
+    found = answer_lookup(question, others + on_iv + albums, infos, lake, [])
+    assert found is not None and found.evidence[0].key == on_iv[0].key
+    assert str(on_iv[0].row["milliseconds"]) in found.text
