@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from lakelight.index.catalog import TableInfo
-from lakelight.rag.linking import KEY_WORDS, column_terms
-from lakelight.rag.words import content_words, fold, stem, value_text, words
+from lakelight.rag.linking import KEY_WORDS, column_terms, table_form
+from lakelight.rag.words import content_words, fold, singular, stem, value_text, words
 
 __all__ = ["ColumnMeanings"]
 
@@ -61,9 +61,15 @@ class ColumnMeanings:
     ) -> list[tuple[float, str]]:
         """(score, column) for the row's non-empty, non-key columns (or ``candidates``), best
         first. The question's words that the row's values hold (the name that found it) and
-        numbers are left out: they identify the row, they do not ask about it."""
+        numbers and the table's own name are left out: they identify the row, they do not ask
+        about it."""
         held = {fold(w) for v in row.values() for w in words(value_text(v)[:300])}
-        spans = [w for w in content_words(question) if not w.isdigit() and fold(w) not in held]
+        held |= set(table_form(table)[0])  # "invoice 250" names the row, asks for no column
+        spans = [
+            w
+            for w in content_words(question)
+            if not w.isdigit() and fold(w) not in held and singular(fold(w)) not in held
+        ]
         if not spans:
             return []
         if len(spans) > 1:

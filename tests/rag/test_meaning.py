@@ -130,3 +130,30 @@ def test_a_compound_word_names_the_column_it_ends_with(meanings: ColumnMeanings)
     }
     question = "What was the Chicago Cubs' home ballpark in 2016?"
     assert meanings.asked(question, teams, row) == ["park"]
+
+
+@pytest.mark.e2e
+def test_the_table_named_in_the_question_names_no_column(meanings: ColumnMeanings) -> None:
+    """ "invoice 250" says which row; "shipping cost" is no column of it (InvoiceDate would
+    match "invoice" itself)."""
+    invoices = TableInfo(
+        id=3,
+        source="chinook.db",
+        name="Invoice",
+        sql_name="invoice",
+        kind="table",
+        key_origin="primary_key",
+        primary_key=["InvoiceId"],
+        columns=[
+            Column("InvoiceId", "integer"),
+            Column("InvoiceDate", "datetime"),
+            Column("BillingCity", "string"),
+            Column("Total", "float"),
+        ],
+        profile=None,
+        row_count=1,
+        foreign_keys=[],
+    )
+    row = {"InvoiceId": 250, "InvoiceDate": "2011-12-31", "BillingCity": "Oslo", "Total": 1.98}
+    assert meanings.asked("What was the shipping cost on invoice 250?", invoices, row) == []
+    assert meanings.asked("In which town was invoice 250 billed?", invoices, row) == ["BillingCity"]
