@@ -320,6 +320,13 @@ class Workspace:
         catalog, so a restarted server does not answer a retry either)."""
         return self.slack.first_delivery(event_id)
 
+    def slack_remember_thread(self, channel: str, thread_ts: str) -> None:
+        """The bot answered in this channel thread: its later replies are questions too."""
+        self.slack.remember_thread(channel, thread_ts)
+
+    def slack_answers_in(self, channel: str, thread_ts: str) -> bool:
+        return self.slack.answers_in(channel, thread_ts)
+
     @locked_cached_property
     def pii_detector(self) -> PiiDetector:
         from lakelight.guard.pii import PiiDetector

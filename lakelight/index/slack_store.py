@@ -37,6 +37,13 @@ channels = sa.Table(
     sa.Column("groups", sa.JSON, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+threads = sa.Table(  # threads the bot answered in: a reply there is a question to it
+    "ll_slack_threads",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("thread_ts", sa.String(32), primary_key=True),
+    sa.Column("answered_at", sa.DateTime, nullable=False, index=True),
+)
 events = sa.Table(
     "ll_slack_events",
     metadata,
@@ -124,3 +131,32 @@ class SlackStore:
         except SQLAlchemyError as exc:
             raise CatalogError(f"Cannot record the Slack event: {first_line(exc)}") from exc
         return True
+
+    def remember_thread(self, channel: str, thread_ts: str) -> None:
+        """The bot answered in this thread: later replies there are questions to it."""
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(
+                    sa.select(threads.c.channel).where(
+                        threads.c.channel == channel, threads.c.thread_ts == thread_ts
+                    )
+                ).first()
+                if found is None:
+                    conn.execute(
+                        threads.insert().values(
+                            channel=channel, thread_ts=thread_ts, answered_at=_now()
+                        )
+                    )
+        except IntegrityError:
+            pass  # another request remembered it at the same moment
+        except SQLAlchemyError as exc:
+            raise CatalogError(f"Cannot record the Slack thread: {first_line(exc)}") from exc
+
+    def answers_in(self, channel: str, thread_ts: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(threads.c.channel).where(
+                    threads.c.channel == channel, threads.c.thread_ts == thread_ts
+                )
+            ).first()
+        return found is not None

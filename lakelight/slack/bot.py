@@ -51,6 +51,14 @@ def slack_problem(settings: Settings, *, socket: bool = False) -> str | None:
     return f"set {' and '.join(missing)}" if missing else None
 
 
+def _bot_user(body: dict[str, Any]) -> str | None:
+    """The bot's own user id, as the event's authorizations name it."""
+    for auth in body.get("authorizations") or []:
+        if auth.get("is_bot") and auth.get("user_id"):
+            return str(auth["user_id"])
+    return None
+
+
 def _from_a_bot(event: dict[str, Any]) -> bool:
     """The bot's own messages and every other bot's (Bolt drops its own too; other bots are
     dropped here, so two bots never talk to each other)."""
@@ -112,10 +120,20 @@ class Bot:
             return  # a mention in the bot's direct messages also arrives as a message.im event
         await self._on_message(body, event, client, private=False)
 
-    async def on_message(self, body: dict[str, Any], event: dict[str, Any], client: Any) -> None:
-        if event.get("channel_type") != "im":
-            return  # channels: only mentions are questions (app_mention)
-        await self._on_message(body, event, client, private=True)
+    async def on_message(
+        self, body: dict[str, Any], event: dict[str, Any], client: Any, context: Any
+    ) -> None:
+        if event.get("channel_type") == "im":
+            await self._on_message(body, event, client, private=True)
+            return
+        # in a channel: a reply in a thread the bot answered in is a question to it; one that
+        # mentions the bot also arrives as app_mention, which answers it (not twice)
+        thread, channel = event.get("thread_ts"), event.get("channel")
+        bot_user = (context or {}).get("bot_user_id") or _bot_user(body)
+        if not thread or not channel or (bot_user and f"<@{bot_user}>" in event.get("text", "")):
+            return
+        if await self._run(self.ws.slack_answers_in, channel, thread):
+            await self._on_message(body, event, client, private=False)
 
     async def _on_message(
         self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, *, private: bool
@@ -150,6 +168,8 @@ class Bot:
         await self.answer(
             question, event["user"], channel, private=private, post=post, looking=looking
         )
+        if not private:
+            await self._run(self.ws.slack_remember_thread, channel, thread)
 
     async def ack_command(self, ack: Any, command: dict[str, Any]) -> None:
         if not question_text(command.get("text", "")):

@@ -23,6 +23,7 @@ from tests.slack.conftest import (
     direct,
     event_body,
     mention,
+    new_ts,
     sign,
 )
 
@@ -224,6 +225,41 @@ def test_a_follow_up_in_the_thread_is_a_new_question_in_that_thread(bot: Bot) ->
     metrics = httpx.get(f"{bot.server.base}/metrics", headers={"Authorization": f"Bearer {key}"})
     assert 'lakelight_asks_total{route="aggregate"}' in metrics.text  # Slack's asks count too
     assert 'route="/slack/events",status="200"' in metrics.text
+
+
+def test_a_reply_without_a_mention_in_an_answered_thread_is_a_question(bot: Bot) -> None:
+    """In a channel, a plain reply in a thread the bot answered in is answered there; a plain
+    message elsewhere is not, and a reply that mentions the bot is answered once."""
+    first = mention(WEST, "UNOBODY1")
+    bot.server.event(first)
+    bot.slack.wait(in_thread(first["ts"]))
+    question = "How many orders were shipped by Second Class?"
+    reply = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "UNOBODY1",
+        "text": question,
+        "ts": new_ts(),
+        "thread_ts": first["ts"],
+        "channel": first["channel"],
+    }
+    bot.server.event(reply)
+    bot.slack.wait(lambda c: len(bot.slack.posted(in_thread(first["ts"]))) >= 2)
+    expected = bot.ws.ask(question, use_llm=False)
+    assert escape(expected.answer) in texts(bot.slack.posted(in_thread(first["ts"]))[1])
+
+    elsewhere = {**reply, "ts": new_ts(), "thread_ts": new_ts()}  # a thread it never answered
+    top_level = {k: v for k, v in {**reply, "ts": new_ts()}.items() if k != "thread_ts"}
+    both = mention("How many orders were shipped by First Class?", "UNOBODY1")
+    both["thread_ts"] = first["ts"]
+    as_message = {**both, "type": "message", "channel_type": "channel"}
+    for event in (elsewhere, top_level, as_message, both):
+        bot.server.event(event)
+    bot.slack.wait(lambda c: len(bot.slack.posted(in_thread(first["ts"]))) >= 3)
+    time.sleep(2)  # a second answer, or one elsewhere, would have arrived by now
+    assert len(bot.slack.posted(in_thread(first["ts"]))) == 3
+    assert not bot.slack.posted(in_thread(elsewhere["thread_ts"]))
+    assert not bot.slack.posted(in_thread(top_level["ts"]))
 
 
 def test_slash_command_acks_at_once_and_answers_in_the_channel(bot: Bot) -> None:
