@@ -16,9 +16,9 @@ from lakelight.api.models import (
     KeyCreated,
     KeyRequest,
 )
+from lakelight.api.routes import workspace_of
 from lakelight.index.access import parse_groups
 from lakelight.index.api_keys import ApiKey
-from lakelight.workspace import Workspace
 
 __all__ = ["admin_router"]
 
@@ -29,28 +29,23 @@ admin_router = APIRouter(
 admin = require("admin")
 
 
-def _ws(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.workspace
-    return ws
-
-
 @admin_router.post("/v1/keys", status_code=201, response_model=KeyCreated)
 def create_key(body: KeyRequest, request: Request, _: ApiKey = Depends(admin)) -> dict[str, Any]:
     """A new key; the key itself is in this response only (only its hash is stored)."""
-    key, secret = _ws(request).create_key(body.name, body.groups, body.scopes)
+    key, secret = workspace_of(request).create_key(body.name, body.groups, body.scopes)
     return key.shown_once(secret)
 
 
 @admin_router.get("/v1/keys", response_model=list[KeyBody])
 def list_keys(request: Request, _: ApiKey = Depends(admin)) -> list[dict[str, Any]]:
     """Every key: name, groups, scopes, when made or revoked (never the key)."""
-    return [k.as_dict() for k in _ws(request).keys.list()]
+    return [k.as_dict() for k in workspace_of(request).keys.list()]
 
 
 @admin_router.delete("/v1/keys/{name}", status_code=204)
 def revoke_key(name: str, request: Request, _: ApiKey = Depends(admin)) -> Response:
     """Revoke a key: requests with it get 401 from now on."""
-    _ws(request).keys.revoke(name)
+    workspace_of(request).keys.revoke(name)
     return Response(status_code=204)
 
 
@@ -59,4 +54,4 @@ def grant(body: GrantRequest, request: Request, _: ApiKey = Depends(admin)) -> d
     """Set the groups that may read a source (a URI or an fnmatch pattern; [] opens it to
     every key). Cached answers computed under the old grants are dropped."""
     groups = parse_groups(body.groups)
-    return {"changed": _ws(request).grant(body.source, groups), "groups": groups}
+    return {"changed": workspace_of(request).grant(body.source, groups), "groups": groups}

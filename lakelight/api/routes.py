@@ -31,7 +31,7 @@ from lakelight.generate.synthesize import SynthRequest
 from lakelight.index.api_keys import ApiKey
 from lakelight.workspace import Workspace
 
-__all__ = ["router"]
+__all__ = ["router", "workspace_of"]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
@@ -40,7 +40,7 @@ router = APIRouter(responses=_ERRORS)
 read, ingest_scope = require("read"), require("ingest")
 
 
-def _ws(request: Request) -> Workspace:
+def workspace_of(request: Request) -> Workspace:
     ws: Workspace = request.app.state.workspace
     return ws
 
@@ -48,7 +48,7 @@ def _ws(request: Request) -> Workspace:
 @router.post("/v1/ask", response_model=AnswerBody, tags=["answers"])
 def ask(body: AskRequest, request: Request, key: ApiKey = Depends(read)) -> dict[str, Any]:
     """A cited answer: the same JSON as `lakelight ask --json`, plus `answer_id`."""
-    answer = _ws(request).ask(
+    answer = workspace_of(request).ask(
         body.question, table=body.table, use_llm=body.use_llm, access=key.access, keep=True
     )
     out = answer.as_dict()
@@ -62,7 +62,7 @@ def search(
     body: SearchRequest, request: Request, key: ApiKey = Depends(read)
 ) -> list[dict[str, Any]]:
     """Hybrid search: the same list as `lakelight search --json`."""
-    hits = _ws(request).search(body.text, body.k, tables=body.tables, access=key.access)
+    hits = workspace_of(request).search(body.text, body.k, tables=body.tables, access=key.access)
     request.state.tables = sorted({h.table for h in hits})
     return [h.as_dict() for h in hits]
 
@@ -76,7 +76,7 @@ def search(
 def synthesize(body: SynthRequestBody, request: Request, key: ApiKey = Depends(read)) -> Response:
     """New rows like a table's (JSON `{"rows", "summary"}`, or CSV with `Accept: text/csv`);
     more than LAKELIGHT_API_STREAM_ROWS rows are streamed as they are made."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     synth = SynthRequest(body.table, body.n, list(body.where), body.like, body.seed, body.mode)
     as_csv = "text/csv" in request.headers.get("accept", "")
     request.state.tables = [body.table]
@@ -111,7 +111,7 @@ def synthesize_report(
 
     synth = SynthRequest(body.table, body.n, list(body.where), body.like, body.seed, body.mode)
     request.state.tables = [body.table]
-    page = _ws(request).synth_report(synth, access=key.access)
+    page = workspace_of(request).synth_report(synth, access=key.access)
     return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_POLICY})
 
 
@@ -127,7 +127,7 @@ def ingest(
 ) -> dict[str, str]:
     """Ingest in the background: poll `GET /v1/jobs/{job_id}`. Files only under
     LAKELIGHT_INGEST_ROOTS, URLs only from LAKELIGHT_INGEST_URL_ALLOW."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     ws.check_remote_source(body.source, sql=body.query is not None)
     access = key.access
 
@@ -155,19 +155,19 @@ def job(job_id: str, request: Request, key: ApiKey = Depends(read)) -> dict[str,
 @router.get("/v1/sources", response_model=list[SourceBody], tags=["sources"])
 def sources(request: Request, key: ApiKey = Depends(read)) -> list[dict[str, Any]]:
     """The sources you may read, with the groups that may read them."""
-    return _ws(request).sources(key.access)
+    return workspace_of(request).sources(key.access)
 
 
 @router.get("/v1/tables", tags=["sources"])
 def tables(request: Request, key: ApiKey = Depends(read)) -> list[dict[str, Any]]:
     """The tables you may read: schema and per-column profile (as `lakelight tables --json`)."""
-    return [t.as_dict() for t in _ws(request).tables(key.access)]
+    return [t.as_dict() for t in workspace_of(request).tables(key.access)]
 
 
 @router.post("/v1/feedback", status_code=204, tags=["answers"])
 def feedback(body: FeedbackRequest, request: Request, key: ApiKey = Depends(read)) -> Response:
     """Rate an answer you were given (1 or -1, and a comment)."""
-    _ws(request).rate(body.answer_id, body.rating, body.comment, access=key.access)
+    workspace_of(request).rate(body.answer_id, body.rating, body.comment, access=key.access)
     return Response(status_code=204)
 
 
@@ -175,7 +175,7 @@ def feedback(body: FeedbackRequest, request: Request, key: ApiKey = Depends(read
 def healthz(request: Request) -> JSONResponse:
     """No key needed: whether the catalog and the indexes are usable, and whether the Slack
     bot's routes are on."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     checks = {"catalog": False, "index": False}
     try:
         ws.catalog.generation()

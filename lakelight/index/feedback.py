@@ -112,7 +112,7 @@ class FeedbackStore:
         # refused its lock sleeps in growing steps (its busy handler), which under a served
         # load of asks (each keeps its answer) put 0.5 s on the 95th percentile
         self._writing = threading.Lock()
-        self._cache: dict[tuple[str, ...], tuple[tuple[Any, ...], _Votes]] = {}
+        self._cache: dict[tuple[str, ...], tuple[tuple[int, str] | None, _Votes]] = {}
         try:
             metadata.create_all(engine)
             add_missing_columns(engine, metadata)  # older workspaces keep their answers
@@ -341,10 +341,7 @@ class FeedbackStore:
         also catches ratings stored by another process)."""
         if not scopes:
             return None
-        with self.engine.connect() as conn:
-            stamp = tuple(
-                conn.execute(sa.select(sa.func.count(), sa.func.max(ratings.c.created_at))).one()
-            )
+        stamp = self.stamp()
         with self._lock:
             cached = self._cache.get(scopes)
             if cached is not None and cached[0] == stamp:

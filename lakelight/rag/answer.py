@@ -132,7 +132,7 @@ class Asker:
         tables = self._tables(table, readable)
         key = cache_key(
             self.catalog.generation(),
-            self.catalog.list_tables() if readable is None else readable,
+            tables if readable is None else readable,  # (``table`` is in the key too)
             question,
             table,
             use_llm,

@@ -4,8 +4,9 @@ repeated question should cost a lookup, not a SQL scan or a model call.
 
 An entry's key holds everything the answer depends on: the catalog generation (bumped by every
 ingest batch and every grant), each readable table's id and last change (profiles, inferred
-keys), the question as asked, the table it was pinned to and whether the model may be used.
-So a caller never receives an answer computed over tables they may not read, and a change to
+keys), the question as asked, the table it was pinned to and whether the model may be used;
+``Asker.ask`` adds the caller's feedback scope and the ratings' stamp once ratings exist. So a
+caller never receives an answer computed over tables they may not read, and a change to
 the data or its grants drops what was known, in this process and in any other that shares the
 catalog."""
 

@@ -39,19 +39,25 @@ ROW: dict[str, Any] = {
     "height": 77,
     "bats": "R",
 }
-PEOPLE = TableInfo(
-    id=1,
-    source="people.csv",
-    name="People",
-    sql_name="people",
-    kind="table",
-    key_origin="primary_key",
-    primary_key=["playerID"],
-    columns=[Column(n, t) for n, t in COLUMNS.items()],  # type: ignore[arg-type]
-    profile=None,
-    row_count=1,
-    foreign_keys=[],
-)
+
+
+def table(table_id: int, name: str, key: list[str], columns: dict[str, str]) -> TableInfo:
+    return TableInfo(
+        id=table_id,
+        source=f"{name.lower()}.csv",
+        name=name,
+        sql_name=name.lower(),
+        kind="table",
+        key_origin="primary_key",
+        primary_key=key,
+        columns=[Column(n, t) for n, t in columns.items()],  # type: ignore[arg-type]
+        profile=None,
+        row_count=1,
+        foreign_keys=[],
+    )
+
+
+PEOPLE = table(1, "People", ["playerID"], COLUMNS)
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +103,18 @@ def test_where_asks_for_the_narrowest_place_closest_in_meaning(meanings: ColumnM
 
 @pytest.mark.e2e
 def test_a_compound_word_names_the_column_it_ends_with(meanings: ColumnMeanings) -> None:
-    teams = TableInfo(
-        id=2,
-        source="teams.csv",
-        name="Teams",
-        sql_name="teams",
-        kind="table",
-        key_origin="primary_key",
-        primary_key=["yearID", "teamID"],
-        columns=[
-            Column(n, t)
-            for n, t in {
-                "yearID": "integer",
-                "teamID": "string",
-                "name": "string",
-                "park": "string",
-                "attendance": "integer",
-                "lgID": "string",
-            }.items()
-        ],  # type: ignore[arg-type]
-        profile=None,
-        row_count=1,
-        foreign_keys=[],
+    teams = table(
+        2,
+        "Teams",
+        ["yearID", "teamID"],
+        {
+            "yearID": "integer",
+            "teamID": "string",
+            "name": "string",
+            "park": "string",
+            "attendance": "integer",
+            "lgID": "string",
+        },
     )
     row = {
         "yearID": 2016,
@@ -136,23 +132,16 @@ def test_a_compound_word_names_the_column_it_ends_with(meanings: ColumnMeanings)
 def test_the_table_named_in_the_question_names_no_column(meanings: ColumnMeanings) -> None:
     """ "invoice 250" says which row; "shipping cost" is no column of it (InvoiceDate would
     match "invoice" itself)."""
-    invoices = TableInfo(
-        id=3,
-        source="chinook.db",
-        name="Invoice",
-        sql_name="invoice",
-        kind="table",
-        key_origin="primary_key",
-        primary_key=["InvoiceId"],
-        columns=[
-            Column("InvoiceId", "integer"),
-            Column("InvoiceDate", "datetime"),
-            Column("BillingCity", "string"),
-            Column("Total", "float"),
-        ],
-        profile=None,
-        row_count=1,
-        foreign_keys=[],
+    invoices = table(
+        3,
+        "Invoice",
+        ["InvoiceId"],
+        {
+            "InvoiceId": "integer",
+            "InvoiceDate": "datetime",
+            "BillingCity": "string",
+            "Total": "float",
+        },
     )
     row = {"InvoiceId": 250, "InvoiceDate": "2011-12-31", "BillingCity": "Oslo", "Total": 1.98}
     assert meanings.asked("What was the shipping cost on invoice 250?", invoices, row) == []
