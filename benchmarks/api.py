@@ -4,9 +4,15 @@ Sample Superstore as one table), in three phases: alone with eight questions ask
 (after their first answer, the answer cache serves them), alone with every question new (each
 one computed: the cache cannot help), and the eight again while an ingest job runs (new rows,
 really embedded; every batch drops the cache). Prints requests/s, p50/p95 and errors per
-phase; the target is 0 errors and p95 under 300 ms alone.
+phase, and the CPU the server and the load generator each spent per request (the figure
+that does not depend on what else the machine runs); the target is 0 errors and p95 under
+300 ms alone.
 
     python -m benchmarks.api [--rows 100000] [--clients 50] [--seconds 30]
+        [--phases alone,new,ingest] [--built DIR]
+
+``--built DIR`` keeps the built workspace in DIR and copies it for each later run (the build
+embeds 10k texts; the ingest phase changes the copy, never DIR).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from benchmarks.common import (
     append_result,
@@ -96,6 +104,41 @@ def build(home: Path, rows: int) -> tuple[Path, float]:
     return root, seconds
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU of ``process`` and its live children (uvicorn's workers)."""
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def measured(server: psutil.Process, phase: Any) -> dict[str, Any]:
+    """Runs ``phase()`` (a load) and adds the server's and this process's CPU per request."""
+    server_before, client_before = cpu_seconds(server), time.process_time()
+    result: dict[str, Any] = phase()
+    served = max(result["requests"] + result["errors"], 1)
+    result["server_cpu_ms_per_request"] = round(
+        (cpu_seconds(server) - server_before) * 1000 / served, 2
+    )
+    result["client_cpu_ms_per_request"] = round(
+        (time.process_time() - client_before) * 1000 / served, 2
+    )
+    return result
+
+
+def _run_loop(work: Any) -> Any:
+    """The load generator on uvloop where it is installed (what the server runs on too)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(work)
+    return uvloop.run(work)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,41 +146,49 @@ def free_port() -> int:
 
 
 async def load(
-    base: str, key: str, clients: int, seconds: float, questions: Sequence[str] = QUESTIONS
+    base: str,
+    key: str,
+    clients: int,
+    seconds: float,
+    questions: Sequence[str] = QUESTIONS,
+    client: str = "aiohttp",
 ) -> dict[str, Any]:
     """``clients`` loops for ``seconds``; client n asks question n, then n + clients, … so with
-    many questions every request asks a new one."""
+    many questions every request asks a new one. ``client``: the HTTP client, ``aiohttp``
+    (lean: the server gets more of the 2 cores they share) or ``httpx``."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
     deadline = time.perf_counter() + seconds
-    headers = {"Authorization": f"Bearer {key}"}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     cached = 0
+    post = await _poster(client, base, headers, clients)
 
-    async def client(n: int, http: httpx.AsyncClient) -> None:
+    async def one(n: int) -> None:
         nonlocal cached
         turn = n
         while time.perf_counter() < deadline:
             question = questions[turn % len(questions)]
             turn += clients
+            body = json.dumps({"question": question, "use_llm": False}).encode()
             t0 = time.perf_counter()
             try:
-                r = await http.post(f"{base}/v1/ask", json={"question": question, "use_llm": False})
-                status = str(r.status_code)
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
+                status, text = await post(body)
+            except Exception as exc:  # a transport error of either client
+                status, text = type(exc).__name__, b""
             if status == "200":
                 latencies.append(time.perf_counter() - t0)
-                cached += bool(r.json().get("cached"))
+                cached += bool(json.loads(text).get("cached"))
             else:
                 errors[status] = errors.get(status, 0) + 1
 
     started = time.perf_counter()
-    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=120) as http:
-        await asyncio.gather(*(client(n, http) for n in range(clients)))
+    try:
+        await asyncio.gather(*(one(n) for n in range(clients)))
+    finally:
+        await post.close()  # type: ignore[attr-defined]
     elapsed = time.perf_counter() - started
     return {
+        "client": client,
         "requests": len(latencies),
         "requests_per_s": round(len(latencies) / elapsed, 1),
         **percentiles_ms(latencies or [0.0]),
@@ -147,12 +198,59 @@ async def load(
     }
 
 
+async def _poster(client: str, base: str, headers: dict[str, str], clients: int) -> Any:
+    """``await post(body) -> (status, body bytes)`` to /v1/ask over ``clients`` kept-alive
+    connections, and ``await post.close()``."""
+    url = f"{base}/v1/ask"
+    if client == "httpx":
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        http = httpx.AsyncClient(headers=headers, limits=limits, timeout=120)
+
+        async def post_httpx(body: bytes) -> tuple[str, bytes]:
+            r = await http.post(url, content=body)
+            return str(r.status_code), r.content
+
+        post_httpx.close = http.aclose  # type: ignore[attr-defined]
+        return post_httpx
+    import aiohttp
+
+    session = aiohttp.ClientSession(
+        headers=headers,
+        connector=aiohttp.TCPConnector(limit=clients),
+        timeout=aiohttp.ClientTimeout(total=120),
+    )
+
+    async def post_aiohttp(body: bytes) -> tuple[str, bytes]:
+        async with session.post(url, data=body) as r:
+            return str(r.status), await r.read()
+
+    post_aiohttp.close = session.close  # type: ignore[attr-defined]
+    return post_aiohttp
+
+
+def built(tmp: Path, rows: int, keep: Path | None) -> tuple[Path, float]:
+    """The workspace under ``tmp``: built there, or copied from ``keep`` (built there first
+    when it holds none for ``rows`` rows)."""
+    if keep is None:
+        log(f"building a {rows:,}-row workspace …")
+        return build(tmp, rows)
+    keep = keep / str(rows)
+    if not (keep / ".built").exists():
+        shutil.rmtree(keep, ignore_errors=True)
+        log(f"building a {rows:,}-row workspace in {keep} …")
+        _, seconds = build(keep, rows)
+        (keep / ".built").write_text(str(seconds))
+    shutil.copytree(keep / "ws", tmp / "ws")
+    shutil.copytree(keep / "lake", tmp / "lake")
+    return tmp / "lake", float((keep / ".built").read_text())
+
+
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    log(f"building a {args.rows:,}-row workspace …")
-    root, build_s = build(tmp, args.rows)
+    root, build_s = built(tmp, args.rows, args.built)
     ws = Workspace(load_settings(home=tmp / "ws"))
     _, key = ws.create_key("bench", "", "admin")
     ws.close()
+    phases = set(args.phases.split(","))
     header, data = read_superstore()
     fresh = root / "fresh.csv"  # new texts: the ingest during phase 2 really embeds
     write_csv(fresh, [*header, "Batch"], [[*row, "fresh"] for row in data])
@@ -172,6 +270,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    process = psutil.Process(server.pid)
+    results: dict[str, Any] = {}
     try:
         for _ in range(300):
             try:
@@ -187,18 +287,28 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 headers=headers,
                 timeout=300,
             )
-        log(f"phase 1: {args.clients} clients for {args.seconds} s, alone, 8 questions in turn …")
-        alone = asyncio.run(load(base, key, args.clients, args.seconds))
-        log("phase 2: the same, every question new …")
-        fresh_questions = asyncio.run(load(base, key, args.clients, args.seconds, new_questions()))
-        job = httpx.post(
-            f"{base}/v1/ingest", json={"source": str(fresh)}, headers=headers, timeout=30
-        ).json()["job_id"]
-        log(f"phase 3: 8 questions in turn while ingest job {job} runs …")
-        during = asyncio.run(load(base, key, args.clients, args.seconds))
-        state = httpx.get(f"{base}/v1/jobs/{job}", headers=headers, timeout=30).json()
-        during["ingest_state_at_end"] = state["state"]
-        during["ingest_rows_read_at_end"] = sum(state["progress"].values())
+
+        def phase(questions: Sequence[str] = QUESTIONS) -> Any:
+            return lambda: _run_loop(
+                load(base, key, args.clients, args.seconds, questions, args.client)
+            )
+
+        if "alone" in phases:
+            log(f"phase 1: {args.clients} clients for {args.seconds} s, alone, 8 questions …")
+            results["alone"] = measured(process, phase())
+        if "new" in phases:
+            log("phase 2: the same, every question new …")
+            results["alone_new_questions"] = measured(process, phase(new_questions()))
+        if "ingest" in phases:
+            job = httpx.post(
+                f"{base}/v1/ingest", json={"source": str(fresh)}, headers=headers, timeout=30
+            ).json()["job_id"]
+            log(f"phase 3: 8 questions in turn while ingest job {job} runs …")
+            during = measured(process, phase())
+            state = httpx.get(f"{base}/v1/jobs/{job}", headers=headers, timeout=30).json()
+            during["ingest_state_at_end"] = state["state"]
+            during["ingest_rows_read_at_end"] = sum(state["progress"].values())
+            results["during_ingest"] = during
     finally:
         server.terminate()
         try:
@@ -213,24 +323,27 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "build_seconds": round(build_s, 1),
         "clients": args.clients,
         "seconds": args.seconds,
-        "alone": alone,
-        "alone_new_questions": fresh_questions,
-        "during_ingest": during,
+        "client": args.client,
+        **results,
     }
 
 
 def report(result: dict[str, Any]) -> str:
     lines = [
         f"API load: {result['clients']} clients × {result['seconds']} s, POST /v1/ask "
-        f"(use_llm=false), {result['rows']:,} rows",
-        "| phase | requests/s | p50 ms | p95 ms | errors | cached |",
-        "|---|---|---|---|---|---|",
+        f"(use_llm=false), {result['rows']:,} rows, client {result.get('client', 'httpx')}",
+        "| phase | requests/s | p50 ms | p95 ms | errors | cached | server CPU ms/req "
+        "| client CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name in ("alone", "alone_new_questions", "during_ingest"):
+        if name not in result:
+            continue
         r = result[name]
         lines.append(
             f"| {name.replace('_', ' ')} | {r['requests_per_s']} | {r['p50_ms']} | "
-            f"{r['p95_ms']} | {r['errors']} | {r['cached_share']:.0%} |"
+            f"{r['p95_ms']} | {r['errors']} | {r['cached_share']:.0%} | "
+            f"{r['server_cpu_ms_per_request']} | {r['client_cpu_ms_per_request']} |"
         )
     return "\n".join(lines)
 
@@ -240,6 +353,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--client", choices=("aiohttp", "httpx"), default="aiohttp")
+    parser.add_argument("--phases", default="alone,new,ingest", help="comma-separated")
+    parser.add_argument("--built", type=Path, help="keep the built workspace here, reuse it")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lakelight-bench-") as tmp:
         result = run(args, Path(tmp))
