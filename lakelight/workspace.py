@@ -434,6 +434,8 @@ class Workspace:
         return {"findings": findings, "counts": counts}
 
     def close(self) -> None:
+        if "feedback" in self.__dict__:
+            self.feedback.close()  # answers kept but not yet written
         if "indexes" in self.__dict__:
             self.indexes.close()
         if "catalog" in self.__dict__:

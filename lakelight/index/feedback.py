@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lakelight.errors import CatalogError, NotFoundError, first_line
+from lakelight.index.batch_writer import BatchWriter
 from lakelight.index.catalog import add_missing_columns
 from lakelight.records import record_id
 
@@ -112,6 +113,9 @@ class FeedbackStore:
         # refused its lock sleeps in growing steps (its busy handler), which under a served
         # load of asks (each keeps its answer) put 0.5 s on the 95th percentile
         self._writing = threading.Lock()
+        # kept answers are written behind the ask, many to a transaction; whatever reads
+        # them flushes first (``_kept.flush()``), so a rating finds its answer
+        self._kept: BatchWriter[dict[str, Any]] = BatchWriter(self._insert, self._writing)
         self._cache: dict[tuple[str, ...], tuple[tuple[int, str] | None, _Votes]] = {}
         try:
             metadata.create_all(engine)
@@ -121,8 +125,40 @@ class FeedbackStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        self._kept.flush()
         with self._writing, self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        self._kept.flush()
+        with self.engine.connect() as conn:
+            yield conn
+
+    def _insert(self, kept: list[dict[str, Any]]) -> None:
+        """One transaction for a batch of kept answers (the writer thread's, or a flush)."""
+        rows = [
+            {
+                **k,
+                "body": json.dumps({**k["body"], "answer_id": k["id"]}, default=str),
+                "route": str(k["body"].get("route") or "") or None,
+                "cited": json.dumps(_cited_rids(k["body"])),
+            }
+            for k in kept
+        ]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(answers.insert(), rows)
+        except SQLAlchemyError as exc:
+            raise CatalogError(f"Cannot keep answers for feedback: {first_line(exc)}") from exc
+
+    def flush(self) -> None:
+        """Commit the answers kept so far (readers here do it themselves)."""
+        self._kept.flush()
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer thread."""
+        self._kept.close()
 
     def keep(
         self,
@@ -137,20 +173,17 @@ class FeedbackStore:
         ``scope_of`` (None: its ratings move rows for this caller only); ``embedding``: the
         question's (None: made when the answer is first used for ranking)."""
         answer_id = secrets.token_hex(12)
-        with self._write() as conn:
-            conn.execute(
-                answers.insert().values(
-                    id=answer_id,
-                    caller=caller,
-                    question=question,
-                    body=json.dumps({**body, "answer_id": answer_id}, default=str),
-                    created_at=_now(),
-                    scope=private_scope(caller) if scope is None else scope,
-                    route=str(body.get("route") or "") or None,
-                    cited=json.dumps(_cited_rids(body)),
-                    embedding=None if embedding is None else _vector_bytes(embedding),
-                )
-            )
+        self._kept.add(
+            {
+                "id": answer_id,
+                "caller": caller,
+                "question": question,
+                "body": body,  # (serialized by the writer, off the request's path)
+                "created_at": _now(),
+                "scope": private_scope(caller) if scope is None else scope,
+                "embedding": None if embedding is None else _vector_bytes(embedding),
+            }
+        )
         return answer_id
 
     def rate(self, answer_id: str, caller: str, rating: int, comment: str | None) -> None:
@@ -178,7 +211,7 @@ class FeedbackStore:
 
     def embed_missing(self, answer_id: str, embed: Embed) -> None:
         """Store the question's embedding of an answer kept without one."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             question = conn.execute(
                 sa.select(answers.c.question).where(
                     answers.c.id == answer_id, answers.c.embedding.is_(None)
@@ -199,7 +232,7 @@ class FeedbackStore:
         )
         if caller is not None:
             query = query.where(ratings.c.caller == caller)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).all()
         return [
             {
@@ -223,7 +256,7 @@ class FeedbackStore:
             .join(answers, answers.c.id == ratings.c.answer_id)
             .order_by(ratings.c.created_at, ratings.c.answer_id)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for r in conn.execute(query):
                 body = json.loads(r.body)
                 yield {
@@ -366,7 +399,7 @@ class FeedbackStore:
             .join(ratings, ratings.c.answer_id == answers.c.id)
             .where(answers.c.scope.in_(scopes), answers.c.route == "lookup")
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).all()
         missing = [r for r in rows if r.embedding is None]
         made: dict[str, bytes] = {}
