@@ -231,7 +231,7 @@ ID_WORDS = frozenset({"id", "key", "code", "number", "uuid", "guid", "sku"})
 # Leading words of warehouse table names that say what kind of table it is, not what it holds.
 _TABLE_KINDS = frozenset({"dim", "fact", "tbl", "stg", "raw"})
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
-_SAME = frozenset({"series", "species", "news", "data", "status", "analysis", "address"})
+_SAME = frozenset({"series", "species", "news", "data", "status", "analysis", "address", "does"})
 
 
 @lru_cache(maxsize=20_000)

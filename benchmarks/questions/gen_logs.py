@@ -198,8 +198,9 @@ def build() -> QuestionSet:
     count(
         "How many sender verification failures did exim log?",
         exim,
-        exim.lines(r"\bsender verify fail for <"),
-        exim.lines(r"sender verify fail"),
+        # exim writes it both ways: "sender verify fail for <...>", "Sender verify failed"
+        exim.lines(r"\bsender verify fail(?:ed\b| for <)", re.IGNORECASE),
+        exim.lines(r"sender verify fail", re.IGNORECASE),
     )
     (n, m), *rest = exim.find(
         r"^\d{4}-\d\d-\d\d (\d\d:\d\d:\d\d) .*authenticator failed.*\[120\.196\.140\.45\]"

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -94,6 +94,13 @@ class AggregateAnswerer:
         allowed = {t.sql_name for t in tables}
         if plan is not None:
             result = self._run(plan.sql, allowed)
+            if plan.kind == "which":
+                if len(result.rows) != 1:
+                    return None  # not the one value "which" asks for: a lookup's to find
+                # the values, not how many rows hold each
+                result = replace(
+                    result, columns=result.columns[:-1], rows=[r[:-1] for r in result.rows]
+                )
             if plan.ties and any(
                 not _same_figure(result.rows, self._run(t.sql, allowed).rows) for t in plan.ties
             ):

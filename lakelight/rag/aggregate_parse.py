@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lakelight.rag.words import fold, singular
+from lakelight.rag.words import NEGATIONS, fold, singular
 
 _TOKEN = re.compile(
     r"(?P<date>\b\d{4}-\d{1,2}-\d{1,2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?\b)"
@@ -56,7 +56,6 @@ QUESTION_WORDS = wordset(
     mile dollar usd euro eur percent second millisecond ms byte kb mb gb"""
 )
 
-NEGATIONS = wordset("not no without never except excluding nor neither none nobody nothing")
 
 _AGG = {
     "count": r"how many|number of|count of|count|counts|how often|tally",
@@ -169,18 +168,29 @@ class Question:
     times: list[TimeSpec] = field(default_factory=list)
     used: set[int] = field(default_factory=set)  # token indices explained by the syntax
 
-    def is_aggregate(self) -> bool:
-        """Shaped like an aggregate question at all (a keyword, top-N, superlative, group),
-        and not negated: "how many tracks have no composer" is beyond these shapes."""
-        compared = {i for c in self.comparisons for i in range(*c.span)}  # "not equal to 3"
-        if any(
-            t.norm in NEGATIONS or (t.norm == "t" and i and self.toks[i - 1].norm.endswith("n"))
+    def negations(self) -> list[int]:
+        """Positions of the words that negate ("not", "without", the "t" of "don't"), but not
+        inside a comparison ("not equal to 3"). A plan must account for each of them: "how
+        many tracks have no composer" is beyond the shapes computed here, "requests for
+        files that don't exist" is a phrase its log writes ('file does not exist')."""
+        compared = {i for c in self.comparisons for i in range(*c.span)}
+        return [
+            i
             for i, t in enumerate(self.toks)
-            if i not in compared and t.kind == "word"
-        ):
-            return False
+            if t.kind == "word" and t.norm in NEGATIONS and i not in compared
+        ]
+
+    def asks_which(self) -> bool:
+        """ "Which <column> ..." with nothing to compute: the value the rows the rest of the
+        question picks hold ("which mailbox failed to log in from 198.51.100.76")."""
+        return len(self.toks) > 1 and self.toks[0].norm == "which"
+
+    def is_aggregate(self) -> bool:
+        """Shaped like an aggregate question at all (a keyword, top-N, superlative, group,
+        or "which <column>")."""
         return bool(
-            any(self.aggs.values())
+            self.asks_which()
+            or any(self.aggs.values())
             or self.top
             or self.most_common
             or self.superlative
@@ -208,7 +218,12 @@ def tokenize(text: str) -> list[Tok]:
         kind = m.lastgroup or "word"
         raw = m.group()
         tok = Tok(kind, raw, fold(raw), m.start(), m.end())
-        if kind == "word":
+        if kind == "word" and tok.norm == "t" and _contracted(text, toks, m.start()):
+            # "don't" → do not, "wasn't" → was not, "can't" → can not, "won't" → will not
+            before = toks[-1]
+            before.norm = _CONTRACTED.get(before.norm, before.norm[:-1])
+            tok.norm = "not"
+        elif kind == "word":
             tok.norm = singular(tok.norm)
             tok.cap = raw[:1].isupper() and bool(toks)
         elif kind == "num":
@@ -221,6 +236,16 @@ def tokenize(text: str) -> list[Tok]:
             tok.norm = fold(raw[1:-1]).strip()
         toks.append(tok)
     return toks
+
+
+_CONTRACTED = {"can": "can", "won": "will", "shan": "shall"}
+
+
+def _contracted(text: str, toks: list[Tok], start: int) -> bool:
+    """The "t" at ``start`` ends a negative contraction ("doesn't", "isn’t")."""
+    if not toks or toks[-1].kind != "word" or not toks[-1].norm.endswith("n"):
+        return False
+    return toks[-1].end == start - 1 and text[start - 1] in "'’"
 
 
 def parse_question(text: str) -> Question:

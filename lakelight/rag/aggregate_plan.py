@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from lakelight.rag.aggregate_leftover import bare_numbers, own_event, own_service, text_filters
 from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, TimeSpec
-from lakelight.rag.aggregate_shape import bare_numbers, own_service, resolve_shape, text_filters
+from lakelight.rag.aggregate_shape import resolve_shape
 from lakelight.rag.aggregate_sql import Filter, Shape, Source
 from lakelight.rag.linking import Mention
 from lakelight.rag.plan_state import NUMERIC, PlanState
 from lakelight.rag.values import ValueMatch
-from lakelight.rag.words import STOPWORDS
+from lakelight.rag.words import NEGATIONS, STOPWORDS
 
 _FILLERS = frozenset(
     {"the", "a", "an", "each", "every", "all", "of", "is", "are", "was", "were", "be", "=", "equal"}
@@ -41,11 +42,15 @@ class TablePlanner(PlanState):
         shape = resolve_shape(self) if ok else None
         if shape is None or not bare_numbers(self) or not text_filters(self):
             return None
+        if any(i not in self.used for i in self.q.negations()):
+            return None  # "tracks with no composer": a negation no phrase accounts for
+        if shape.kind == "which" and not self.filters:
+            return None  # "which customer ..." with nothing that picks rows: a lookup
         shape.filters = self.filters
         return self.score, shape
 
     def _values(self) -> bool:
-        spans: dict[int, tuple[int, int]] = {}
+        spans = self.value_spans
         for vm in self.matches:
             if any(i in self.used for i in range(vm.start, vm.end)):
                 continue
@@ -80,14 +85,15 @@ class TablePlanner(PlanState):
             if adjacent is not None:
                 self.use(adjacent.start, adjacent.end)
                 self.score += 0.5
-        self._drop_clashing_event(spans)
+        self._drop_clashing_event()
         return True
 
-    def _drop_clashing_event(self, spans: dict[int, tuple[int, int]]) -> None:
+    def _drop_clashing_event(self) -> None:
         """On a log, event values no line holds together ("failed password for invalid user":
         a failed login, and the words "invalid user" of its message): the event fields give
         one line one class, so the longest phrase that clashes goes back to the message."""
-        events = [f for f in self.filters if _own_event(f) and id(f) in spans]
+        spans = self.value_spans
+        events = [f for f in self.filters if own_event(f) and id(f) in spans]
         if self.t.kind != "log" or len(events) < 2 or self._together(events):
             return
         for f in sorted(events, key=lambda f: spans[id(f)][0] - spans[id(f)][1]):
@@ -118,6 +124,7 @@ class TablePlanner(PlanState):
         runs: list[list[int]] = []
         for i, tok in enumerate(toks):
             free = i not in self.used and i not in machinery and tok.kind == "word"
+            free = free and tok.norm not in NEGATIONS  # only a phrase a message writes
             free = free and tok.norm not in QUESTION_WORDS  # "how many", "most often"
             if free and len(tok.norm) >= 3 and tok.norm not in STOPWORDS:
                 if runs and runs[-1][-1] == i - 1:
@@ -273,7 +280,3 @@ class TablePlanner(PlanState):
             self.use(*spec.span)
             self.score += 0.5
         return True
-
-
-def _own_event(f: Filter) -> bool:
-    return f.op == "in" and not f.src.path and f.src.column.startswith(("event_", "auth_"))

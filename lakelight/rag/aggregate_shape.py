@@ -1,21 +1,18 @@
-"""Decide what a question computes on one table (count, sum, average, min/max, top-N, group-by)
-and account for what is left of it: bare numbers and words found in a text column."""
+"""Decide what a question computes on one table (count, sum, average, min/max, top-N,
+group-by); ``aggregate_leftover`` accounts for what is left of it."""
 
 from __future__ import annotations
 
 from lakelight.index.catalog import TableInfo
-from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, Question, Tok
-from lakelight.rag.aggregate_sql import Filter, Hop, Shape, Source
-from lakelight.rag.linking import Mention, person_name_columns, table_form
+from lakelight.rag.aggregate_parse import COUNT_NOUNS, Question
+from lakelight.rag.aggregate_sql import Hop, Shape, Source
+from lakelight.rag.linking import Mention, person_name_columns
 from lakelight.rag.plan_state import PlanState
 from lakelight.rag.words import STOPWORDS, fold
 
 NUMERIC = ("integer", "float")
 GROUPABLE = ("string", "integer", "boolean")
 _SKIP = frozenset({"the", "a", "an", "each", "every", "all", "is", "are", "was", "were", "of"})
-_PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "on", "by", "inside", "within"})
-_PREPOSITIONS = frozenset({"for", "of", "with", "to", "about", "regarding"})
-_ARTICLES = frozenset({"the", "a", "an", "this", "that", "these", "those"})
 _LABEL_NAMES = ("name", "title", "label")
 _UNITS = frozenset({"year", "month", "day", "hour"})
 _COUNT_SKIP = frozenset({"distinct", "different", "unique", "separate", "individual"})
@@ -219,7 +216,20 @@ def resolve_shape(p: PlanState) -> Shape | None:
         return None
     if group is not None:
         return _keyed(p, kind, group, bucket, limit, descending)
+    if q.asks_which() and not any(p.aggs.values()) and not q.superlative:
+        return _which(p)
     return _scalar(p)
+
+
+def _which(p: PlanState) -> Shape | None:
+    """ "Which client was rate limited when requesting /index.php": the one value of the
+    named column the rows the rest of the question picks hold (a plural, "which customers
+    are from Brazil", asks for rows: a lookup)."""
+    noun = p.q.toks[1]
+    if fold(noun.raw) != noun.norm or (group := _group_at(p, 1)) is None:
+        return None
+    key, labels = group
+    return Shape("which", "count", p.t, None, key, labels, limit=1)
 
 
 def _keyed(
@@ -298,134 +308,3 @@ def _scalar(p: PlanState) -> Shape | None:
         p.use(m.start, m.end)
         p.score += _measure_score(p, m)
     return Shape(agg, agg, p.t, m.src if m is not None else None)
-
-
-def bare_numbers(p: PlanState) -> bool:
-    """A number no phrase explained must be a value of a small integer column ("returned 404")."""
-    for i, tok in enumerate(p.q.toks):
-        if i in p.used or tok.kind != "num":
-            continue
-        value = float(tok.value or 0)
-        cols = [  # a number alone is a code ("returned 404"), not a reference to another row
-            c for c in p.values.numeric_columns(p.t.sql_name, value) if not p.id_like(p.own(c))
-        ]
-        if not cols:
-            return False
-        sizes = [p.values.distinct.get((p.t.sql_name, c), 0) for c in cols]
-        if len(cols) > 1 and sizes[0] == sizes[1]:
-            return False  # two columns could hold it: do not guess
-        src = p.own(cols[0])
-        p.filters.append(Filter(src, "in", [int(value) if value.is_integer() else value]))
-        p.use(i, i + 1)
-        p.score += 1.0
-    return True
-
-
-def _phrase(tok: Tok) -> str:
-    if tok.kind == "quote":
-        return tok.norm
-    low = fold(tok.raw)
-    return tok.norm if tok.kind == "word" and low.startswith(tok.norm) else low
-
-
-def _leftover(p: PlanState, i: int) -> bool:
-    tok = p.q.toks[i]
-    if i in p.explained or i in p.used:
-        return False
-    if tok.kind in ("quote", "code"):
-        return True
-    return tok.kind == "word" and (
-        tok.norm not in STOPWORDS
-        and tok.norm not in QUESTION_WORDS
-        and tok.norm not in COUNT_NOUNS
-        and len(tok.norm) >= 3
-    )
-
-
-def _strong(p: PlanState, i: int) -> bool:
-    """A leftover that must be explained: a quote, a code, a capitalized name, the object of a
-    place-like preposition ("orders in atlantis", "profit from staplers"), or a singular object
-    of another one ("sales for acme"; "for movies" names the rows themselves)."""
-    tok = p.q.toks[i]
-    if tok.kind in ("quote", "code") or tok.cap:
-        return True
-    j = i - 1
-    while j >= 0 and p.q.toks[j].norm in _ARTICLES:
-        j -= 1
-    if tok.norm in p.other_columns:
-        return True  # "profit per category" asked of a table without them
-    before = p.q.toks[j].norm if j >= 0 else ""
-    plural = fold(tok.raw) != tok.norm
-    return before in _PLACE_PREPOSITIONS or (before in _PREPOSITIONS and not plural)
-
-
-def _soft(p: PlanState, i: int) -> bool:
-    """A word only an unused column mention explains: it may still be part of a phrase in a
-    message ("invalid user")."""
-    tok = p.q.toks[i]
-    return i in p.explained and i not in p.used and tok.kind == "word" and len(tok.norm) >= 3
-
-
-def own_service(p: PlanState) -> None:
-    """A word naming the log's own service explains the table, not a message: "ssh" on the
-    sshd log, "ftp" on vsftpd's."""
-    names = [table_form(p.t)[1]]
-    program = next((c.name for c in p.t.columns if c.name == "program"), None)
-    if program is not None:
-        top = ((p.t.profile or {}).get(program) or {}).get("top") or []
-        names += [fold(str(v)) for v, _ in top[:3]]
-    for i, tok in enumerate(p.q.toks):
-        if _leftover(p, i) and len(tok.norm) >= 3 and any(tok.norm in n for n in names):
-            p.use(i, i + 1)
-            p.score += 0.5
-
-
-def _selects_nothing(p: PlanState, column: str, phrase: str) -> bool:
-    """With event filters found, no row they pick holds ``phrase``."""
-    events = [f for f in p.filters if f.src.column.startswith("event_") and not f.src.path]
-    if not events:
-        return False
-    return not p.values.contains(
-        p.t.sql_name, column, phrase, [(f.src.column, f.value) for f in events if f.op == "in"]
-    )
-
-
-def text_filters(p: PlanState) -> bool:
-    """Leftover words found in a text column (log messages) filter on it; a leftover name that
-    is not found anywhere means the table cannot answer."""
-    toks, columns = p.q.toks, p.values.text_columns(p.t.sql_name)
-    runs: list[list[int]] = []
-    for i in range(len(toks)):
-        if _leftover(p, i) or (columns and _soft(p, i)):
-            if runs and runs[-1][-1] == i - 1 and toks[i].kind == "word":
-                runs[-1].append(i)
-            else:
-                runs.append([i])
-    for run in runs:
-        pending = [i for i in run if _leftover(p, i)]
-        for size in range(len(run), 0, -1):
-            for start in range(0, len(run) - size + 1):
-                part = run[start : start + size]
-                if not all(i in pending or _soft(p, i) for i in part):
-                    continue
-                if not any(i in pending for i in part):
-                    continue
-                phrase = " ".join(_phrase(toks[i]) for i in part)
-                column = next(
-                    (c for c in columns if p.values.contains(p.t.sql_name, c, phrase)), None
-                )
-                if column is not None and _selects_nothing(p, column, phrase):
-                    # the rows the events already pick never say it: a word that describes
-                    # them ("failed SMTP logins" on a mail log), not one that narrows them
-                    p.use(part[0], part[-1] + 1)
-                    pending = [i for i in pending if i not in part]
-                    continue
-                if column is not None:
-                    p.filters.append(Filter(p.own(column), "like", phrase))
-                    p.use(part[0], part[-1] + 1)
-                    p.score += len(part) + (0.5 if len(part) > 1 else 0.0)
-                    pending = [i for i in pending if i not in part]
-        if any(_strong(p, i) for i in pending):
-            return False
-        p.score -= 0.5 * len(pending)  # words this table does not explain
-    return True

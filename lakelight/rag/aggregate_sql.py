@@ -118,7 +118,9 @@ class Shape:
 
     def describe(self) -> str:
         what = self.value_name() if self.agg != "count" else f"number of {self.table.name} rows"
-        if self.key is not None:
+        if self.kind == "which":
+            what = f"{self._key_label()} of {self.table.name} rows"
+        elif self.key is not None:
             key = f"{self.key.label} ({self.bucket})" if self.bucket else self._key_label()
             if self.kind == "top":
                 end = "top" if self.descending else "bottom"
@@ -238,7 +240,7 @@ class _Builder:
             target = exp.to_table(hop.table.sql_name, quoted=True).as_(alias, quoted=True)
             query = query.join(target, on=on, join_type="inner" if inner else "left")
         conditions = [self.condition(f) for f in self.shape.filters]
-        if self.shape.kind == "top":
+        if self.shape.kind in ("top", "which"):
             conditions.append(exp.Not(this=exp.Is(this=self.key(), expression=exp.Null())))
         if self.shape.measure is not None and self.shape.agg in ("min", "max"):
             conditions.append(
@@ -274,7 +276,8 @@ def build_sql(shape: Shape, dialect: str, max_rows: int = 1000) -> tuple[str, st
     else:
         query = main.grouped(with_labels=True)
         if shape.limit:
-            query = query.limit(shape.limit)
+            # a second "which" value, if there is one, says there is no one answer
+            query = query.limit(shape.limit + (shape.kind == "which"))
     sample = main.base(exp.column(KEY_COLUMN, table="t", quoted=True))
     if shape.kind == "top":
         best = _Builder(shape, "s").grouped(with_labels=False).limit(1)

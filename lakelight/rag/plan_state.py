@@ -89,6 +89,8 @@ class PlanState:
         self.table_span = range(0)
         self.ambiguous = False  # the question asks for more than one plan can compute
         self.filters: list[Filter] = []
+        # the question tokens each value filter was found at, by id of the filter
+        self.value_spans: dict[int, tuple[int, int]] = {}
         self.mentions = self._mentions()
         self.aggs = {k: list(v) for k, v in q.aggs.items()}
         self.drop_aggregates(self.swallowed())
@@ -153,7 +155,8 @@ class PlanState:
     def is_aggregate(self) -> bool:
         q = self.q
         return bool(
-            any(self.aggs.values())
+            q.asks_which()
+            or any(self.aggs.values())
             or q.top
             or q.most_common
             or q.superlative

@@ -17,14 +17,16 @@ from lakelight.index.catalog import TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.aggregate_parse import Question, Tok, tokenize, wordset
 from lakelight.rag.sql_guard import sql_dialect
+from lakelight.rag.text_phrases import TextPhrases, word_stem
 from lakelight.rag.words import STOPWORDS
 
-__all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key", "word_stem"]
+__all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key"]
 
 MAX_DISTINCT = 5000  # string columns with more distinct values are not indexed
 MAX_NUMERIC_DISTINCT = 100  # integer columns (status codes...) whose values a bare number may be
 MAX_VALUE_TOKENS = 8
 MAX_VALUE_CHARS = 200
+MAX_PHRASE_TEXTS = 50_000  # rows of a text column read to find the phrases its rows write
 TEXT_NAMES = wordset(
     """message msg text description body content comment summary detail note log"""
 )
@@ -86,7 +88,8 @@ class ValueIndex:
         self.embed: Callable[[list[str]], np.ndarray] | None = None
         self._span_vectors: dict[str, np.ndarray] = {}
         self._value_vectors: dict[str, tuple[list[ValueRef], np.ndarray]] = {}
-        self._contains: dict[tuple[str, str, str, str], bool] = {}
+        self._contains: dict[tuple[str, ...], bool] = {}
+        self._phrases: dict[tuple[str, str], TextPhrases] = {}
 
     @classmethod
     def build(
@@ -164,24 +167,41 @@ class ValueIndex:
         column: str,
         phrase: str,
         where: list[tuple[str, list[Any]]] | None = None,
+        also: list[tuple[str, str]] | None = None,
     ) -> bool:
         """Some row's ``column`` contains ``phrase`` (case-insensitive), among the rows whose
-        ``where`` columns hold one of the given values; cached."""
-        key = (table, column, phrase, repr(where))
+        ``where`` columns hold one of the given values and whose ``also`` columns contain
+        their phrases too; cached."""
+        key = (table, column, phrase, repr(where), repr(also))
         if key not in self._contains:
             info = self._tables.get(table)
             found = False
             if info is not None:
                 mat = table_for(info.sql_name, info.columns)
-                col = mat.c[column]
-                pattern = "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
-                query = sa.select(sa.literal(1)).where(sa.func.lower(col).like(pattern))
+                query = sa.select(sa.literal(1))
+                for name, text in [(column, phrase), *(also or [])]:
+                    query = query.where(sa.func.lower(mat.c[name]).like(_like(text)))
                 for name, values in where or []:
                     query = query.where(mat.c[name].in_(values))
                 with self.engine.connect() as conn:
                     found = conn.execute(query.limit(1)).first() is not None
             self._contains[key] = found
         return self._contains[key]
+
+    def phrase(self, table: str, column: str, words: list[str]) -> str | None:
+        """How ``table``'s text ``column`` writes ``words`` (question words, in order), for
+        a ``like`` filter: see ``lakelight.rag.text_phrases``. Found in the first
+        MAX_PHRASE_TEXTS rows; the filter itself then runs over all of them."""
+        if (table, column) not in self._phrases:
+            info = self._tables.get(table)
+            texts: list[str] = []
+            if info is not None:
+                col = table_for(info.sql_name, info.columns).c[column]
+                with self.engine.connect() as conn:
+                    query = sa.select(col).where(col.is_not(None)).limit(MAX_PHRASE_TEXTS)
+                    texts = [str(v) for (v,) in conn.execute(query)]
+            self._phrases[(table, column)] = TextPhrases(texts)
+        return self._phrases[(table, column)].find(words)
 
     def similar_value(self, table: str, spans: list[str]) -> list[tuple[int, ValueRef, float]]:
         """For each span of words, the value of one of ``table``'s few-valued text columns
@@ -230,16 +250,11 @@ SIMILAR_VALUE = 0.6  # all-MiniLM-L6-v2 cosine of a paraphrase and the value it 
 SIMILAR_MARGIN = 0.15
 MAX_FEW = 50  # columns with more distinct values are names, not categories of events
 
-_DERIVED = ("fully", "ful", "ure", "ing", "ed")
 
-
-def word_stem(word: str) -> str:
-    """A word without the endings that turn one form into another (success / successful,
-    fail / failed / failure, limit / limited / limiting)."""
-    for suffix in _DERIVED:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+def _like(phrase: str) -> str:
+    """A LIKE pattern for text containing ``phrase`` (its own wildcards match themselves
+    only loosely: each becomes one any-character)."""
+    return "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
 
 
 def _key(seg: list[Tok]) -> tuple[str, ...]:

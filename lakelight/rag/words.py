@@ -23,6 +23,12 @@ STOPWORDS = frozenset(
     lookup value values entry entries info information details detail""".split()
 )
 
+# Words that turn what a question says around ("not permitted", "without any"); the
+# planners read them, and a phrase found in a message must meet them, never skip them.
+NEGATIONS = frozenset(
+    "not no without never except excluding nor neither none nobody nothing".split()
+)
+
 
 def fold(text: str) -> str:
     """Lowercase without accents: "Gonçalves" and "goncalves" meet."""

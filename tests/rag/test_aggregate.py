@@ -202,6 +202,17 @@ CASES: list[tuple[str, str | None, Expect]] = [
     # "failed password" is a login event; "invalid user" then is words of its message
     ("How many failed password attempts were there for the invalid user ROOT?", "sshd",
      lambda f: Scalar((_msg(f.log("sshd"), "failed password for invalid user root")).sum())),
+    # phrases as the messages write them: other word forms, skipped stop words, negations met
+    ("How many times did sshd cut someone off for too many authentication failures?", None,
+     lambda f: Scalar(_msg(f.log("sshd"), "too many authentication failures").sum())),
+    ("How many SSH logins were refused because the user isn't listed in AllowUsers?", "sshd",
+     lambda f: Scalar(_msg(f.log("sshd"), "not listed in allowusers").sum())),
+    ("How many SSH logins were refused because the user is listed in DenyUsers?", "sshd",
+     lambda f: Scalar(_msg(f.log("sshd"), "because listed in denyusers").sum())),
+    # "which <column>": the one value the rows picked hold
+    ("Which IP was turned away because it is listed in DenyUsers?", "sshd",
+     lambda f: Top(f.log("sshd")[_msg(f.log("sshd"), "listed in denyusers")].ip.value_counts(),
+                   1)),
     ("How many sshd lines per host?", None,
      lambda f: Groups(f.log("sshd").host.fillna("None").value_counts())),
     ("How many sshd log lines in the last 7 days?", None,
@@ -232,6 +243,9 @@ UNANSWERABLE = [
     ("profit by region and category", SS),
     ("average discount for each segment and region", SS),
     ("Which customers are from Brazil?", None),
+    # a negation no message writes is beyond these shapes, as on any table
+    ("How many SSH logins were not refused?", "sshd"),
+    ("How many sshd logins didn't fail?", "sshd"),
 ]
 
 INJECTIONS = [
