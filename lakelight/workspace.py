@@ -221,26 +221,44 @@ class Workspace:
     ) -> Answer:
         """A cited answer from what ``access`` may read: see ``lakelight.rag``. ``keep``
         stores it for feedback and sets its ``answer_id``."""
-        scopes = feedback_scopes(access)
-        answer = self.asker.ask(
-            question,
-            tables=self.readable_tables(access),
-            table=table,
-            use_llm=use_llm,
-            feedback_scopes=scopes,
-            feedback_stamp=self.feedback.stamp(),
-        )
-        if keep:
-            from lakelight.index.feedback import scope_of
+        answer = self.asker.ask(question, **self._ask_args(table, use_llm, access))
+        return self._kept(answer, question, access) if keep else answer
 
-            answer.answer_id = self.feedback.keep(
-                access.name,
-                question,
-                answer.as_dict(),
-                # the question is embedded when the answer is rated, not now: most answers
-                # are never rated, and a served ask should not pay for a model call
-                scope=scope_of(access.groups, access.admin),
-            )
+    def cached_answer(
+        self,
+        question: str,
+        *,
+        table: str | None = None,
+        use_llm: bool = True,
+        access: Access = OWNER,
+        keep: bool = False,
+    ) -> Answer | None:
+        """The answer ``ask`` would give when the answer cache holds it, else None. It costs
+        a few catalog reads and no model, retrieval or SQL over the data, so the server
+        answers repeated questions without handing them to a worker thread."""
+        answer = self.asker.cached(question, **self._ask_args(table, use_llm, access))
+        return None if answer is None else self._kept(answer, question, access) if keep else answer
+
+    def _ask_args(self, table: str | None, use_llm: bool, access: Access) -> dict[str, Any]:
+        return {
+            "tables": self.readable_tables(access),
+            "table": table,
+            "use_llm": use_llm,
+            "feedback_scopes": feedback_scopes(access),
+            "feedback_stamp": self.feedback.stamp(),
+        }
+
+    def _kept(self, answer: Answer, question: str, access: Access) -> Answer:
+        from lakelight.index.feedback import scope_of
+
+        answer.answer_id = self.feedback.keep(
+            access.name,
+            question,
+            answer.as_dict(),
+            # the question is embedded when the answer is rated, not now: most answers
+            # are never rated, and a served ask should not pay for a model call
+            scope=scope_of(access.groups, access.admin),
+        )
         return answer
 
     @locked_cached_property

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from lakelight.api.auth import require
 from lakelight.api.models import (
@@ -46,11 +47,20 @@ def workspace_of(request: Request) -> Workspace:
 
 
 @router.post("/v1/ask", response_model=AnswerBody, tags=["answers"])
-def ask(body: AskRequest, request: Request, key: ApiKey = Depends(read)) -> dict[str, Any]:
+async def ask(body: AskRequest, request: Request, key: ApiKey = Depends(read)) -> dict[str, Any]:
     """A cited answer: the same JSON as `lakelight ask --json`, plus `answer_id`."""
-    answer = workspace_of(request).ask(
-        body.question, table=body.table, use_llm=body.use_llm, access=key.access, keep=True
-    )
+    ws = workspace_of(request)
+    args: dict[str, Any] = {
+        "table": body.table,
+        "use_llm": body.use_llm,
+        "access": key.access,
+        "keep": True,
+    }
+    # a repeated question is answered here on the event loop (a few catalog reads: a hop to
+    # a worker thread cost more than the answer); any other is worked out on a worker thread
+    answer = ws.cached_answer(body.question, **args)
+    if answer is None:
+        answer = await run_in_threadpool(ws.ask, body.question, **args)
     out = answer.as_dict()
     request.state.tables = sorted({c["table"] for c in out["citations"]})
     request.app.state.metrics.answered(out)

@@ -127,26 +127,61 @@ class Asker:
         (``lakelight.index.feedback``); ``feedback_stamp``: their ratings' state (None: there
         are none), part of the cache key so a rating is seen by the next answer."""
         started = time.perf_counter()
+        question, readable, chosen, key = self._cache_key(
+            question, tables, table, use_llm, feedback_scopes, feedback_stamp
+        )
+        hit = self._hit(key, started)
+        if hit is not None:
+            return hit
+        result = self._answer(question, readable, chosen, use_llm, started, feedback_scopes)
+        if not result.llm.startswith("extractive: ") or result.llm == UNSUPPORTED:
+            self.cache.put(key, result)  # not a model that failed: that may pass
+        return result
+
+    def cached(
+        self,
+        question: str,
+        *,
+        tables: list[TableInfo] | None = None,
+        table: str | None = None,
+        use_llm: bool = True,
+        feedback_scopes: Sequence[str] = (),
+        feedback_stamp: Hashable = None,
+    ) -> Answer | None:
+        """The answer ``ask`` would give if the cache holds it, else None: no retrieval, no
+        SQL over the data, no model (the same checks of the question and ``table``)."""
+        started = time.perf_counter()
+        *_, key = self._cache_key(question, tables, table, use_llm, feedback_scopes, feedback_stamp)
+        return self._hit(key, started)
+
+    def _cache_key(
+        self,
+        question: str,
+        readable: list[TableInfo] | None,
+        table: str | None,
+        use_llm: bool,
+        feedback_scopes: Sequence[str],
+        feedback_stamp: Hashable,
+    ) -> tuple[str, list[TableInfo] | None, list[TableInfo], tuple[Hashable, ...]]:
+        """The checked question, the readable and the chosen tables, and the cache key."""
         question = _check_question(question, self.settings.max_question_chars)
-        readable = tables
-        tables = self._tables(table, readable)
+        chosen = self._tables(table, readable)
         key = cache_key(
             self.catalog.generation(),
-            tables if readable is None else readable,  # (``table`` is in the key too)
+            chosen if readable is None else readable,  # (``table`` is in the key too)
             question,
             table,
             use_llm,
         )
         if feedback_stamp is not None:  # ratings may move rows: an answer per scope and state
             key = (*key, tuple(sorted(feedback_scopes)), feedback_stamp)
+        return question, readable, chosen, key
+
+    def _hit(self, key: tuple[Hashable, ...], started: float) -> Answer | None:
         hit = self.cache.get(key)
         if hit is not None:
             hit.cached, hit.timings = True, {"total_ms": _ms(started)}
-            return hit
-        result = self._answer(question, readable, tables, use_llm, started, feedback_scopes)
-        if not result.llm.startswith("extractive: ") or result.llm == UNSUPPORTED:
-            self.cache.put(key, result)  # not a model that failed: that may pass
-        return result
+        return hit
 
     def _answer(
         self,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lakelight.errors import QuestionError
 from lakelight.index.access import Access
 from tests.api.conftest import Served, build
 
@@ -78,3 +79,35 @@ def test_an_ingest_drops_what_the_cache_knew(ws_served: Served, tmp_path: Path) 
     ws.ingest(str(extra), table="sales_more")
     again = ws.ask(question, use_llm=False, table="sales")
     assert not again.cached and again.answer == before.answer  # recomputed: the same figure
+
+
+def test_the_cached_answer_is_the_one_ask_gives_for_the_same_caller_only(
+    ws_served: Served,
+) -> None:
+    ws = ws_served.ws
+    question = "What is the average discount in the Furniture category?"
+    assert ws.cached_answer(question, use_llm=False, access=SUPPORT) is None  # never asked
+    first = ws.ask(question, use_llm=False, access=SUPPORT)
+    hit = ws.cached_answer(question, use_llm=False, access=SUPPORT, keep=True)
+    assert hit is not None and hit.cached and hit.answer == first.answer and hit.answer_id
+    assert ws.cached_answer(question, use_llm=False, access=NOBODY) is None  # other reads
+    assert ws.cached_answer(question, use_llm=True, access=SUPPORT) is None
+    with pytest.raises(QuestionError, match="No table 'nope'"):
+        ws.cached_answer(question, table="nope", use_llm=False, access=SUPPORT)
+    ws.rate(hit.answer_id, 1, access=SUPPORT)  # ratings are in the key: answered anew
+    assert ws.cached_answer(question, use_llm=False, access=SUPPORT) is None
+
+
+def test_a_repeated_question_over_http_is_cached_kept_and_can_be_rated(
+    ws_served: Served,
+) -> None:
+    ask = {"question": "How many orders were shipped by Second Class?", "use_llm": False}
+    headers = ws_served.headers("support")
+    first = ws_served.client.post("/v1/ask", json=ask, headers=headers).json()
+    again = ws_served.client.post("/v1/ask", json=ask, headers=headers).json()
+    assert not first["cached"] and again["cached"] and again["answer"] == first["answer"]
+    assert again["answer_id"] != first["answer_id"]
+    rated = {"answer_id": again["answer_id"], "rating": -1}
+    assert ws_served.client.post("/v1/feedback", json=rated, headers=headers).status_code == 204
+    other = ws_served.client.post("/v1/feedback", json=rated, headers=ws_served.headers("hr"))
+    assert other.status_code == 404
