@@ -40,6 +40,7 @@ class AggregatePlan:
     # plans over other tables that explain the question as well (team and player home runs):
     # the answer is given only if they all compute the same figure
     ties: list[AggregatePlan] = field(default_factory=list)
+    outside: str | None = None  # the period asked about is outside the data: no figure
 
 
 def plan_aggregate(
@@ -110,6 +111,7 @@ def _plan(shape: Shape, score: float, values: ValueIndex, max_rows: int) -> Aggr
         description=shape.describe(),
         tables=shape.tables(),
         score=score,
+        outside=shape.outside,
     )
 
 

@@ -41,6 +41,10 @@ class Computed:
     text: str
     sql: str
     citations: list[Citation]
+    known: bool = True  # False: the data cannot answer (``text`` says why)
+
+
+NO_ANSWER = "The data does not contain the answer to this question."
 
 
 class AggregateAnswerer:
@@ -92,6 +96,8 @@ class AggregateAnswerer:
             question, tables, self.values(tables), max_rows=self.settings.sql_max_rows
         )
         allowed = {t.sql_name for t in tables}
+        if plan is not None and plan.outside:
+            return Computed(f"{NO_ANSWER[:-1]}: {plan.outside}.", "", [], known=False)
         if plan is not None:
             result = self._run(plan.sql, allowed)
             if plan.kind == "which":

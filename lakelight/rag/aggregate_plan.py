@@ -4,7 +4,8 @@ Anything the table cannot explain (a value, a number, a proper name) means no pl
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lakelight.rag.aggregate_leftover import bare_numbers, own_event, own_service, text_filters
@@ -46,7 +47,7 @@ class TablePlanner(PlanState):
             return None  # "tracks with no composer": a negation no phrase accounts for
         if shape.kind == "which" and not self.filters:
             return None  # "which customer ..." with nothing that picks rows: a lookup
-        shape.filters = self.filters
+        shape.filters, shape.outside = self.filters, self._outside()
         return self.score, shape
 
     def _values(self) -> bool:
@@ -239,6 +240,22 @@ class TablePlanner(PlanState):
             self.use(*c.span)
         return True
 
+    def _outside(self) -> str | None:
+        """Whether a time window the question gives lies outside what its column holds:
+        "home runs in 2021" of seasons 2016-2019 has no answer, not a total of none."""
+        for f in self.filters:
+            if id(f) not in self.time_filters:
+                continue
+            info = (self.t.profile or {}).get(f.src.column) or {}
+            try:
+                lo, hi, bound = (_point(v) for v in (info.get("min"), info.get("max"), f.value))
+            except (TypeError, ValueError):
+                continue
+            if (f.op == ">=" and hi < bound) or (f.op == "<" and bound <= lo):
+                lo_s, hi_s = (re.sub(r"[T ]00:00:00$", "", str(info[k])) for k in ("min", "max"))
+                return f"{self.t.name} has {f.src.label} from {lo_s} to {hi_s}"
+        return None
+
     def _fraction(self, src: Source) -> bool:
         top = ((self.t.profile or {}).get(src.column) or {}).get("max")
         return isinstance(top, int | float) and top <= 1
@@ -250,11 +267,15 @@ class TablePlanner(PlanState):
         if src is None or spec.kind != "range" or any(b != datetime(b.year, 1, 1) for b in bounds):
             return False
         if spec.start:
-            self.filters.append(Filter(src, ">=", spec.start.year))
+            self._time_filter(Filter(src, ">=", spec.start.year))
         if spec.end:
-            self.filters.append(Filter(src, "<", spec.end.year))
+            self._time_filter(Filter(src, "<", spec.end.year))
         self.score += 1.0
         return True
+
+    def _time_filter(self, f: Filter) -> None:
+        self.filters.append(f)
+        self.time_filters.add(id(f))
 
     def _times(self) -> bool:
         for spec in self.q.times:
@@ -264,9 +285,9 @@ class TablePlanner(PlanState):
                     return False
             elif spec.kind == "range":
                 if spec.start:
-                    self.filters.append(Filter(src, ">=", spec.start))
+                    self._time_filter(Filter(src, ">=", spec.start))
                 if spec.end:
-                    self.filters.append(Filter(src, "<", spec.end))
+                    self._time_filter(Filter(src, "<", spec.end))
             elif spec.kind == "month":
                 self.filters.append(Filter(src, "month", spec.month))
             else:
@@ -280,3 +301,13 @@ class TablePlanner(PlanState):
             self.use(*spec.span)
             self.score += 0.5
         return True
+
+
+def _point(value: Any) -> float:
+    """A profiled bound or a filter's value, comparable: a year as itself, a date as its
+    POSIX time (profiles keep ISO text)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value.replace(tzinfo=UTC).timestamp()

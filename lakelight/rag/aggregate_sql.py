@@ -106,6 +106,8 @@ class Shape:
     descending: bool = True
     limit: int | None = None
     filters: list[Filter] = field(default_factory=list)
+    # the period asked about lies outside the data's ("Batting has yearID from 2016 to 2019")
+    outside: str | None = None
 
     def value_name(self) -> str:
         if self.agg == "count":

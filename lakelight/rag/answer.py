@@ -19,7 +19,7 @@ from lakelight.guard.policy import OutputGuard
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.retriever import Retriever
 from lakelight.llm import ChatBackend, canonical_name
-from lakelight.rag.aggregate_answer import AggregateAnswerer
+from lakelight.rag.aggregate_answer import NO_ANSWER, AggregateAnswerer
 from lakelight.rag.answer_cache import AnswerCache, cache_key
 from lakelight.rag.lookup import (
     Evidence,
@@ -34,7 +34,6 @@ from lakelight.rag.words import content_words
 from lakelight.records import Citation
 
 Route = Literal["lookup", "aggregate", "none"]
-NO_ANSWER = "The data does not contain the answer to this question."
 UNSUPPORTED = "extractive: the model's text was not supported by the rows"
 FORBIDDEN_FIGURE = (
     "This figure needs data you may not read, so it was not computed: ask an admin to "
@@ -204,7 +203,9 @@ class Asker:
             result.timings = {**timings, "total_ms": _ms(started)}
             return result
         computed = self.aggregates.answer(question, tables, sql_backend, timings)
-        if computed is not None:
+        if computed is not None and not computed.known:
+            result = Answer(computed.text, "none")
+        elif computed is not None:
             result = Answer(computed.text, "aggregate", computed.citations, computed.sql)
         else:
             result = self._lookup(question, tables, backend, timings, feedback_scopes)

@@ -91,6 +91,7 @@ class PlanState:
         self.filters: list[Filter] = []
         # the question tokens each value filter was found at, by id of the filter
         self.value_spans: dict[int, tuple[int, int]] = {}
+        self.time_filters: set[int] = set()  # ids of the filters a time window gave
         self.mentions = self._mentions()
         self.aggs = {k: list(v) for k, v in q.aggs.items()}
         self.drop_aggregates(self.swallowed())

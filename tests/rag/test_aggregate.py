@@ -467,3 +467,18 @@ def test_tables_that_explain_a_figure_equally_well_must_agree(tmp_path: Any) -> 
     changed = players.assign(HR=players.HR.where(players.yearID != 2017, players.HR + 1))
     assert answer("differ", changed, question) is None
     assert answer("rows", players, "How many rows are there for 2017?") is None
+
+
+def test_a_period_outside_the_data_has_no_figure(lake: Catalog, lake_values: ValueIndex) -> None:
+    tables = lake.list_tables()
+    outside = plan_aggregate("How many invoices were there in 2031?", tables, lake_values)
+    assert outside is not None and outside.outside is not None
+    # the data's range, as a reader would write it
+    assert outside.outside == "Invoice has invoicedate from 2007-01-01 to 2011-12-22"
+    before = plan_aggregate("What was the total invoiced before 2005?", tables, lake_values)
+    assert before is not None and before.outside is not None
+    inside = plan_aggregate("How many invoices were there in 2010?", tables, lake_values)
+    assert inside is not None and inside.outside is None
+    # a quantity compared is no period: none of the invoices is that large, and that is a 0
+    large = plan_aggregate("How many invoices had a total over 5000?", tables, lake_values)
+    assert large is not None and large.outside is None

@@ -110,6 +110,8 @@ def test_unanswerable_cites_nothing(ws: Workspace) -> None:
         "What is our stock price today?",
         # a table named by name that holds no such thing: no row of another table answers
         "What is the birth date of the newest Artist?",
+        # a period the data does not cover: no total of none, no 0
+        "How many invoices were there in 2031?",
     ):
         answer = ws.ask(question)
         assert answer.route == "none", (question, answer.answer)
