@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -154,10 +154,13 @@ class Workspace:
             raise NotFoundError(f"No source {source!r}: `lakelight sources` lists them")
         return changed
 
-    def readable_tables(self, access: Access = OWNER) -> list[TableInfo]:
+    def readable_tables(
+        self, access: Access = OWNER, stamps: Mapping[str, int] | None = None
+    ) -> list[TableInfo]:
         """The tables ``access`` may read. A caller who may read nothing gets an error that
-        names no table; an empty workspace says so."""
-        tables = self.catalog.list_tables()
+        names no table; an empty workspace says so. ``stamps``: the catalog's counters as
+        just read (``Catalog.stamps``; None: read them here)."""
+        tables = self.catalog.list_tables(stamps)
         if not tables:
             raise NothingIngestedError(NOTHING_INGESTED)
         allowed = readable(tables, access)
@@ -240,12 +243,14 @@ class Workspace:
         return None if answer is None else self._kept(answer, question, access) if keep else answer
 
     def _ask_args(self, table: str | None, use_llm: bool, access: Access) -> dict[str, Any]:
+        stamps = self.catalog.stamps()  # one read for the tables, the generation, the ratings
         return {
-            "tables": self.readable_tables(access),
+            "tables": self.readable_tables(access, stamps),
             "table": table,
             "use_llm": use_llm,
             "feedback_scopes": feedback_scopes(access),
-            "feedback_stamp": self.feedback.stamp(),
+            "feedback_stamp": self.feedback.stamp(stamps),
+            "generation": stamps.get("generation", 0),
         }
 
     def _kept(self, answer: Answer, question: str, access: Access) -> Answer:

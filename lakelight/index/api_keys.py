@@ -1,12 +1,17 @@
 """API keys in the catalog's database: a name, the groups and scopes it carries, and only a
 SHA-256 hash of the secret (keys are 256 random bits, so a fast hash is as safe as a slow one
-and keeps every request's check cheap). The secret is shown once, when the key is made."""
+and keeps every request's check cheap). The secret is shown once, when the key is made.
+
+A live key once checked is kept in process beside the ``keys`` counter of ll_state, which
+every create and revoke bumps in its own transaction (in any process): a request reads the
+counter, and a revoke takes effect on the next one."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +30,7 @@ from lakelight.errors import (
     first_line,
 )
 from lakelight.index.access import Access
+from lakelight.index.catalog import bump, read_stamps, state
 
 __all__ = ["KEY_PREFIX", "SCOPES", "ApiKey", "KeyStore", "parse_scopes"]
 
@@ -105,11 +111,18 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_KEPT = 10_000  # live keys kept in process (all of them, for any real deployment)
+
+
 class KeyStore:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._kept: dict[str, ApiKey] = {}  # hash → live key, valid while _stamp holds
+        self._stamp = -1
+        self._lock = threading.Lock()
         try:
             metadata.create_all(engine)
+            state.create(engine, checkfirst=True)  # (a bare engine in tests has no catalog)
         except SQLAlchemyError as exc:
             raise CatalogError(f"Cannot create the API key table: {first_line(exc)}") from exc
 
@@ -133,6 +146,7 @@ class KeyStore:
                     )
                 if old is not None:
                     conn.execute(api_keys.delete().where(api_keys.c.id == old.id))
+                bump(conn, "keys")
                 conn.execute(
                     api_keys.insert().values(
                         name=name,
@@ -160,6 +174,7 @@ class KeyStore:
                 conn.execute(
                     api_keys.update().where(api_keys.c.id == row.id).values(revoked_at=_now())
                 )
+                bump(conn, "keys")
             row = conn.execute(sa.select(api_keys).where(api_keys.c.id == row.id)).one()
         return self._row(row)
 
@@ -167,10 +182,25 @@ class KeyStore:
         """The live key whose secret this is; 401 material otherwise."""
         if not secret:
             raise AuthenticationError("Missing API key: send `Authorization: Bearer KEY`")
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(api_keys).where(api_keys.c.hash == _hash(secret))).first()
+        digest = _hash(secret)
+        try:
+            with self.engine.connect() as conn:
+                stamp = read_stamps(conn).get("keys", 0)
+                with self._lock:
+                    if stamp != self._stamp:  # a key was made or revoked: check anew
+                        self._kept, self._stamp = {}, stamp
+                    kept = self._kept.get(digest)
+                if kept is not None:
+                    return kept
+                row = conn.execute(sa.select(api_keys).where(api_keys.c.hash == digest)).first()
+        except SQLAlchemyError as exc:
+            raise CatalogError(f"Cannot check the API key: {first_line(exc)}") from exc
         if row is None:
             raise AuthenticationError("Unknown API key")
         if row.revoked_at is not None:
             raise AuthenticationError("This API key was revoked")
-        return self._row(row)
+        key = self._row(row)
+        with self._lock:
+            if self._stamp == stamp and len(self._kept) < _KEPT:  # (unknown keys never are)
+                self._kept[digest] = key
+        return key

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,6 +89,25 @@ state = sa.Table(
 )
 
 
+_STAMPS = "SELECT name, value FROM ll_state"  # a few rows; read on every served request
+
+
+def bump(conn: Connection, name: str) -> None:
+    """Add one to the counter ``name`` in ll_state (made at 1), in ``conn``'s transaction.
+    The counters: ``generation`` (rows or grants changed), ``tables`` (any table's or
+    source's entry), ``keys`` (API keys), ``ratings`` (feedback): whoever caches what they
+    cover compares the counter, read in one query (``read_stamps``), with the one it kept."""
+    more = state.update().where(state.c.name == name).values(value=state.c.value + 1)
+    updated = conn.execute(more)
+    if updated.rowcount == 0:
+        conn.execute(state.insert().values(name=name, value=1))
+
+
+def read_stamps(conn: Connection) -> dict[str, int]:
+    """Every counter of ll_state (an absent one has never been bumped: 0)."""
+    return {str(name): int(value) for name, value in conn.exec_driver_sql(_STAMPS)}
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -165,6 +184,7 @@ class Catalog:
         except ImportError as exc:
             raise CatalogError(f"Catalog driver missing for {_safe(url)}: {exc}") from exc
         self.url = url
+        self._tables: tuple[tuple[int, int], list[TableInfo]] | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -195,11 +215,12 @@ class Catalog:
         return int(value or 0)
 
     def _bump(self, conn: Connection) -> None:
-        updated = conn.execute(
-            state.update().where(state.c.name == "generation").values(value=state.c.value + 1)
-        )
-        if updated.rowcount == 0:
-            conn.execute(state.insert().values(name="generation", value=1))
+        bump(conn, "generation")
+
+    def stamps(self) -> dict[str, int]:
+        """The counters of ll_state (see ``bump``), in one small read."""
+        with self.connect() as conn:
+            return read_stamps(conn)
 
     # --- sources and tables ---
 
@@ -264,6 +285,7 @@ class Catalog:
                 )
             if rebuilt:
                 create_table(conn, sql_name, schema.columns)
+            bump(conn, "tables")
         info = self.table_info(tid)
         return info, rebuilt
 
@@ -291,6 +313,7 @@ class Catalog:
                     sources.update().where(sources.c.uri.in_(hit)).values(groups=list(groups))
                 )
                 self._bump(conn)  # caches keyed by generation drop what they knew
+                bump(conn, "tables")
         return hit
 
     def _info(self, row: Any, source: str) -> TableInfo:
@@ -320,14 +343,29 @@ class Catalog:
             ).one()
         return self._info(row, row.uri)
 
-    def list_tables(self) -> list[TableInfo]:
+    def list_tables(self, stamps: Mapping[str, int] | None = None) -> list[TableInfo]:
+        """Every table's entry; read again only when the ``generation`` or ``tables``
+        counter moved (``stamps``: as just read by ``stamps()``, None: read them here).
+        The counters are read before the entries, so a change between the two reads is
+        seen as a change by the next call."""
+        key = None if stamps is None else (stamps.get("generation", 0), stamps.get("tables", 0))
+        kept = self._tables
+        if key is not None and kept is not None and kept[0] == key:
+            return list(kept[1])
         with self.connect() as conn:
+            if key is None:
+                now = read_stamps(conn)
+                key = (now.get("generation", 0), now.get("tables", 0))
+                if kept is not None and kept[0] == key:
+                    return list(kept[1])
             rows = conn.execute(
                 sa.select(tables, sources.c.uri, sources.c.groups)
                 .join(sources, sources.c.id == tables.c.source_id)
                 .order_by(sources.c.uri, tables.c.name)
             ).all()
-        return [self._info(r, r.uri) for r in rows]
+        found = [self._info(r, r.uri) for r in rows]
+        self._tables = (key, found)
+        return list(found)
 
     def list_sources(self) -> list[dict[str, Any]]:
         with self.connect() as conn:
@@ -438,6 +476,7 @@ class Catalog:
             values["naming"] = naming
         with self.begin() as conn:
             conn.execute(tables.update().where(tables.c.id == table_id).values(**values))
+            bump(conn, "tables")
 
     def set_inferred_foreign_keys(self, table_id: int, inferred: Sequence[ForeignKey]) -> None:
         """Replace the table's inferred foreign keys; declared ones stay as they are."""
@@ -450,6 +489,7 @@ class Catalog:
             if rows != (stored or []):
                 update = tables.update().where(tables.c.id == table_id)
                 conn.execute(update.values(foreign_keys=rows, updated_at=_now()))
+                bump(conn, "tables")
 
     def all_vids(self) -> set[int]:
         with self.connect() as conn:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lakelight.errors import CatalogError, NotFoundError, first_line
 from lakelight.index.batch_writer import BatchWriter
-from lakelight.index.catalog import add_missing_columns
+from lakelight.index.catalog import add_missing_columns, bump, read_stamps, state
 from lakelight.records import record_id
 
 __all__ = ["FeedbackStore", "private_scope", "scope_of"]
@@ -116,12 +116,22 @@ class FeedbackStore:
         # kept answers are written behind the ask, many to a transaction; whatever reads
         # them flushes first (``_kept.flush()``), so a rating finds its answer
         self._kept: BatchWriter[dict[str, Any]] = BatchWriter(self._insert, self._writing)
-        self._cache: dict[tuple[str, ...], tuple[tuple[int, str] | None, _Votes]] = {}
+        self._cache: dict[tuple[str, ...], tuple[int | None, _Votes]] = {}
         try:
             metadata.create_all(engine)
             add_missing_columns(engine, metadata)  # older workspaces keep their answers
+            state.create(engine, checkfirst=True)  # (a bare engine in tests has no catalog)
+            self._count_old_ratings()
         except SQLAlchemyError as exc:
             raise CatalogError(f"Cannot create the feedback tables: {first_line(exc)}") from exc
+
+    def _count_old_ratings(self) -> None:
+        """A workspace rated before the ``ratings`` counter existed gets one, so caches keyed
+        on ``stamp()`` know there are ratings."""
+        with self.engine.begin() as conn:
+            rated = sa.select(sa.func.count()).select_from(ratings)
+            if "ratings" not in read_stamps(conn) and conn.execute(rated).scalar():
+                bump(conn, "ratings")
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -206,6 +216,7 @@ class FeedbackStore:
                     created_at=_now(),
                 )
             )
+            bump(conn, "ratings")
         with self._lock:
             self._cache.clear()
 
@@ -359,15 +370,16 @@ class FeedbackStore:
             net[rid] = net.get(rid, 0.0) + max(-1.0, min(1.0, say))
         return {rid: round(v, 4) for rid, v in net.items() if round(v, 4)}
 
-    def stamp(self) -> tuple[int, str] | None:
-        """The state of the ratings (how many, the newest), or None when there are none:
-        answer caches key on it (beside the caller's scope), so a rating is seen at once.
-        Every rating counts, not only the caller's scope's: that would join every kept
-        answer on every ask, and a rating elsewhere costs a cache one recomputation."""
-        query = sa.select(sa.func.count(), sa.func.max(ratings.c.created_at))
-        with self.engine.connect() as conn:
-            count, newest = conn.execute(query).one()
-        return (int(count), str(newest)) if count else None
+    def stamp(self, stamps: Mapping[str, int] | None = None) -> int | None:
+        """The state of the ratings (the ``ratings`` counter of ll_state, bumped by every
+        rating in any process), or None when there are none: answer caches key on it (beside
+        the caller's scope), so a rating is seen at once. Every rating counts, not only the
+        caller's scope's: a rating elsewhere costs a cache one recomputation. ``stamps``: the
+        counters as just read (None: read them here)."""
+        if stamps is None:
+            with self.engine.connect() as conn:
+                stamps = read_stamps(conn)
+        return stamps.get("ratings") or None
 
     def _votes(self, scopes: tuple[str, ...], embed: Embed | None) -> _Votes | None:
         """The rated lookup answers of ``scopes``, cached until a rating changes (the stamp

@@ -118,16 +118,18 @@ class Asker:
         use_llm: bool = True,
         feedback_scopes: Sequence[str] = (),
         feedback_stamp: Hashable = None,
+        generation: int | None = None,
     ) -> Answer:
         """``tables``: the ones the caller may read (default: all). Every path answers from
         them only: retrieval, named rows, key joins, value names and SQL. An answer given
         before over the same readable tables, unchanged since, is given again (``cached``).
         ``feedback_scopes``: whose ratings may move retrieved rows
         (``lakelight.index.feedback``); ``feedback_stamp``: their ratings' state (None: there
-        are none), part of the cache key so a rating is seen by the next answer."""
+        are none), part of the cache key so a rating is seen by the next answer.
+        ``generation``: the catalog's, read with ``tables`` (None: read here)."""
         started = time.perf_counter()
         question, readable, chosen, key = self._cache_key(
-            question, tables, table, use_llm, feedback_scopes, feedback_stamp
+            question, tables, table, use_llm, feedback_scopes, feedback_stamp, generation
         )
         hit = self._hit(key, started)
         if hit is not None:
@@ -146,11 +148,14 @@ class Asker:
         use_llm: bool = True,
         feedback_scopes: Sequence[str] = (),
         feedback_stamp: Hashable = None,
+        generation: int | None = None,
     ) -> Answer | None:
         """The answer ``ask`` would give if the cache holds it, else None: no retrieval, no
         SQL over the data, no model (the same checks of the question and ``table``)."""
         started = time.perf_counter()
-        *_, key = self._cache_key(question, tables, table, use_llm, feedback_scopes, feedback_stamp)
+        *_, key = self._cache_key(
+            question, tables, table, use_llm, feedback_scopes, feedback_stamp, generation
+        )
         return self._hit(key, started)
 
     def _cache_key(
@@ -161,12 +166,13 @@ class Asker:
         use_llm: bool,
         feedback_scopes: Sequence[str],
         feedback_stamp: Hashable,
+        generation: int | None,
     ) -> tuple[str, list[TableInfo] | None, list[TableInfo], tuple[Hashable, ...]]:
         """The checked question, the readable and the chosen tables, and the cache key."""
         question = _check_question(question, self.settings.max_question_chars)
         chosen = self._tables(table, readable)
         key = cache_key(
-            self.catalog.generation(),
+            self.catalog.generation() if generation is None else generation,
             chosen if readable is None else readable,  # (``table`` is in the key too)
             question,
             table,

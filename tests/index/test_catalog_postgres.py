@@ -33,4 +33,12 @@ def test_ingest_and_search_with_a_postgresql_catalog(
             assert float(total.scalar()) == pytest.approx(sum(float(r["Sales"]) for r in rows))
         hit = ws.search("Henderson Kentucky bookcases", 1)[0]
         assert hit.row["City"] == "Henderson"
+        # what a served request reads: the counters, a kept key, a cached answer kept behind
+        _, secret = ws.create_key("pg", "")
+        assert ws.keys.authenticate(secret).name == ws.keys.authenticate(secret).name == "pg"
+        question = "How many rows are in the Consumer segment?"
+        answer = ws.ask(question, use_llm=False, keep=True)
+        assert ws.cached_answer(question, use_llm=False) is not None
+        ws.rate(answer.answer_id or "", 1)
+        assert ws.catalog.stamps()["ratings"] == 1 and ws.feedback.rated()[0]["rating"] == 1
         ws.close()
