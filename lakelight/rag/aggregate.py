@@ -17,6 +17,7 @@ from lakelight.rag.aggregate_parse import parse_question
 from lakelight.rag.aggregate_plan import TablePlanner
 from lakelight.rag.aggregate_sql import Shape, build_sql
 from lakelight.rag.entities import key_references
+from lakelight.rag.linking import table_form
 from lakelight.rag.values import ValueIndex
 
 __all__ = ["AggregatePlan", "plan_aggregate"]
@@ -78,6 +79,12 @@ def plan_aggregate(
         return None  # nothing in the question points at this table
     best = _plan(shape, score, values, max_rows)
     tied = [s for sc, s in planned[1:] if sc >= score]
+    if tied and table is None:
+        # plans on several tables explain it equally: the one whose name it means, if any
+        names = [" ".join(table_form(s.table)[0]) for s in (shape, *tied)]
+        if (meant := values.meant(question, names)) is not None:
+            shape, tied = [shape, *tied][meant], []
+            best = _plan(shape, score, values, max_rows)
     if tied:
         if shape.kind not in _COMPARABLE or any(
             s.kind != shape.kind or _measure(s) != _measure(shape) for s in tied

@@ -186,7 +186,14 @@ class TablePlanner(PlanState):
                     return m
             return None
 
-        counts = {s: sum(r.count for r in vm.refs if r.value in v) for s, v in options.items()}
+        counts = {
+            s: sum(
+                r.count
+                for r in vm.refs
+                if r.table == s.table.sql_name and r.column == s.column and r.value in v
+            )
+            for s, v in options.items()
+        }
         ranked = sorted(
             options,
             key=lambda s: (adjacent(s) is None, s.via is not None, -counts[s], s.column),

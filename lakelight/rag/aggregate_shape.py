@@ -153,6 +153,8 @@ def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
                     return "sum", m
                 return "distinct", m
         if i not in p.explained and len(tok.norm) >= 3:
+            if p.names_row:  # "how many strikeouts did <one player> have": not his rows
+                return "invalid", None
             p.score -= 3.0  # what is counted is the question's point: this table lacks it
         return "count", None
     return "count", None

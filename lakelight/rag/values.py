@@ -203,6 +203,27 @@ class ValueIndex:
             self._phrases[(table, column)] = TextPhrases(texts)
         return self._phrases[(table, column)].find(words)
 
+    def meant(self, text: str, options: list[str]) -> int | None:
+        """Which of ``options`` ``text`` clearly means more than the others (cosine by
+        SIMILAR_MARGIN_TABLE), if the embedding model is at hand: "home runs did they hit"
+        means Batting more than Pitching."""
+        if self.embed is None or len(options) < 2:
+            return None
+        vectors = self._vectors([text, *options])
+        scores = vectors[1:] @ vectors[0]
+        order = np.argsort(-scores)
+        if float(scores[order[0]] - scores[order[1]]) < SIMILAR_MARGIN_TABLE:
+            return None
+        return int(order[0])
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._span_vectors]
+        if missing:
+            assert self.embed is not None
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._span_vectors[text] = vector
+        return np.stack([self._span_vectors[t] for t in texts])
+
     def similar_value(self, table: str, spans: list[str]) -> list[tuple[int, ValueRef, float]]:
         """For each span of words, the value of one of ``table``'s few-valued text columns
         that means the same ("non-existent files" → "file not found"), if one clearly does:
@@ -212,10 +233,7 @@ class ValueIndex:
         refs, matrix = self._values_of(table)
         if not refs:
             return []
-        missing = [t for t in dict.fromkeys(spans) if t not in self._span_vectors]
-        if missing:
-            for text, vector in zip(missing, self.embed(missing), strict=True):
-                self._span_vectors[text] = vector
+        self._vectors(spans)
         found = []
         for n, text in enumerate(spans):
             scores = matrix @ self._span_vectors[text]
@@ -248,6 +266,10 @@ class ValueIndex:
 
 SIMILAR_VALUE = 0.6  # all-MiniLM-L6-v2 cosine of a paraphrase and the value it means
 SIMILAR_MARGIN = 0.15
+# a question's cosine to one table's name over another's when plans on both explain it
+# equally ("hit" home runs: Batting 0.46 / 0.57, Pitching 0.38 / 0.45; "pitchers allow":
+# Pitching 0.58, Batting 0.53)
+SIMILAR_MARGIN_TABLE = 0.04
 MAX_FEW = 50  # columns with more distinct values are names, not categories of events
 
 

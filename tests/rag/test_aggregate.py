@@ -482,3 +482,48 @@ def test_a_period_outside_the_data_has_no_figure(lake: Catalog, lake_values: Val
     # a quantity compared is no period: none of the invoices is that large, and that is a 0
     large = plan_aggregate("How many invoices had a total over 5000?", tables, lake_values)
     assert large is not None and large.outside is None
+
+
+def test_tables_that_tie_go_to_the_one_the_question_means(tmp_path: Any) -> None:
+    """Batting and Pitching both hold HR (hit, and allowed) of real Superstore quantities, so
+    both explain "home runs in 2017" equally and their figures differ: the verb decides, by
+    the real embedding model, and without it nothing is answered."""
+    from lakelight.config import load_settings
+    from lakelight.index.embedder import get_embedder
+    from lakelight.rag.aggregate_answer import AggregateAnswerer
+    from tests.lake import ingest
+
+    with gzip.open(data.superstore_csv(), "rt", encoding="utf-8") as f:
+        sales = pd.read_csv(f).head(300)
+    home = tmp_path / "lake"
+    home.mkdir()
+    for name, column in (("Batting", "Quantity"), ("Pitching", "Postal Code")):
+        pd.DataFrame(
+            {
+                "playerID": [f"p{i:03d}" for i in range(len(sales))],
+                "yearID": [2016 + i % 3 for i in range(len(sales))],
+                "HR": sales[column] % 7,
+            }
+        ).to_csv(home / f"{name}.csv", index=False)
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}", home)
+    for name in ("Batting", "Pitching"):
+        ingest(catalog, str(home / f"{name}.csv"), home)
+    settings = load_settings(home=home)
+    embed = get_embedder(settings).embed
+    try:
+        for question, table in (
+            ("How many home runs did the players hit in 2017?", "Batting"),
+            ("How many home runs did the pitchers give up in 2017?", "Pitching"),
+        ):
+            found = AggregateAnswerer(settings, catalog, embed).answer(
+                question, catalog.list_tables(), lambda: None, {}
+            )
+            assert found is not None and found.citations, question
+            assert {c.table for c in found.citations} == {table}, (question, found.text)
+        blind = AggregateAnswerer(settings, catalog).answer(
+            "How many home runs did the players hit in 2017?", catalog.list_tables(),
+            lambda: None, {},
+        )  # fmt: skip
+        assert blind is None
+    finally:
+        catalog.close()
