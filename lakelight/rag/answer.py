@@ -134,10 +134,16 @@ class Asker:
         hit = self._hit(key, started)
         if hit is not None:
             return hit
-        result = self._answer(question, readable, chosen, use_llm, started, feedback_scopes)
-        if not result.llm.startswith("extractive: ") or result.llm == UNSUPPORTED:
-            self.cache.put(key, result)  # not a model that failed: that may pass
-        return result
+        if self.cache.size <= 0:
+            return self._answer(question, readable, chosen, use_llm, started, feedback_scopes)
+        with self.cache.working(key) as lead:
+            hit = None if lead else self._hit(key, started)  # the answer another thread made
+            if hit is not None:
+                return hit
+            result = self._answer(question, readable, chosen, use_llm, started, feedback_scopes)
+            if not result.llm.startswith("extractive: ") or result.llm == UNSUPPORTED:
+                self.cache.put(key, result)  # not a model that failed: that may pass
+            return result
 
     def cached(
         self,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from lakelight.index.catalog import TableInfo
@@ -45,6 +46,32 @@ class AnswerCache:
         self._entries: OrderedDict[tuple[Hashable, ...], Answer] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: int | None = None
+        self._working: dict[tuple[Hashable, ...], threading.Event] = {}
+
+    @contextmanager
+    def working(self, key: tuple[Hashable, ...]) -> Iterator[bool]:
+        """One thread at a time works out the answer of ``key``: the block gets True in the
+        thread that should (and ``put``s what it made), False in one that waited while
+        another did it (look in the cache again). Many callers asking one question right
+        after an ingest batch dropped the cache otherwise all computed it at once, each
+        queued behind the others on the same indexes."""
+        with self._lock:
+            running = self._working.get(key)
+            if running is None:
+                running = self._working[key] = threading.Event()
+                lead = True
+            else:
+                lead = False
+        if not lead:
+            running.wait()
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with self._lock:
+                del self._working[key]
+            running.set()
 
     def get(self, key: tuple[Hashable, ...]) -> Answer | None:
         with self._lock:
@@ -59,9 +86,12 @@ class AnswerCache:
             return
         kept = copy.deepcopy(answer)
         with self._lock:
-            if key[0] != self._generation:  # the catalog changed: nothing before it is valid
+            generation: int = key[0]  # type: ignore[assignment]
+            if self._generation is not None and generation < self._generation:
+                return  # worked out before the catalog last changed: already stale
+            if generation != self._generation:  # the catalog changed: nothing before is valid
                 self._entries.clear()
-                self._generation = key[0]  # type: ignore[assignment]
+                self._generation = generation
             self._entries[key] = kept
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:

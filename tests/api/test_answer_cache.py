@@ -5,6 +5,7 @@ was computed under."""
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 
 from lakelight.errors import QuestionError
 from lakelight.index.access import Access
+from lakelight.rag.answer import Answer
+from lakelight.rag.answer_cache import AnswerCache
 from tests.api.conftest import Served, build
 
 ADMIN = Access("admin", admin=True)
@@ -111,3 +114,34 @@ def test_a_repeated_question_over_http_is_cached_kept_and_can_be_rated(
     assert ws_served.client.post("/v1/feedback", json=rated, headers=headers).status_code == 204
     other = ws_served.client.post("/v1/feedback", json=rated, headers=ws_served.headers("hr"))
     assert other.status_code == 404
+
+
+def test_callers_asking_one_new_question_at_once_share_one_computation(
+    ws_served: Served,
+) -> None:
+    ws = ws_served.ws
+    question = "What was the total profit in Texas?"
+    start = threading.Barrier(8)
+    answers: list[Answer] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(ws.ask(question, use_llm=False, access=SUPPORT))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.cached for a in answers) == [False] + [True] * 7  # worked out once
+    assert len({a.answer for a in answers}) == 1
+
+
+def test_an_answer_worked_out_before_the_last_change_is_not_kept() -> None:
+    cache = AnswerCache(10)
+    newer = Answer("after the ingest", "aggregate")
+    cache.put((5, "q"), newer)
+    cache.put((4, "q"), Answer("before it", "aggregate"))  # a slow request, finished late
+    kept = cache.get((5, "q"))
+    assert kept is not None and kept.answer == "after the ingest"
+    assert cache.get((4, "q")) is None and len(cache) == 1
