@@ -38,13 +38,23 @@ class ForeignKey:
     """``column`` of this table holds keys of ``table`` (its ``ref_column``). ``declared`` by
     the source, or ``inferred`` from names and values (lakelight.index.foreign_keys);
     ``ref_source`` names the target's source when it is not this table's (a folder of CSV
-    files is one source per file)."""
+    files is one source per file). ``also``: the other (column, ref_column) pairs of a key of
+    several columns (``teamID`` → ``Teams.teamID`` with ``yearID`` → ``Teams.yearID``)."""
 
     column: str
     table: str
     ref_column: str
     origin: FkOrigin = "declared"
     ref_source: str | None = None
+    also: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> ForeignKey:
+        """A foreign key as ll_tables stores it (see ``lakelight.index.catalog.fk_row``)."""
+        origin: FkOrigin = row[3] if len(row) > 3 else "declared"
+        source = row[4] if len(row) > 4 else None
+        also = tuple((str(a), str(b)) for a, b in row[5]) if len(row) > 5 else ()
+        return cls(row[0], row[1], row[2], origin, source, also)
 
 
 @dataclass(slots=True)

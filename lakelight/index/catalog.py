@@ -328,7 +328,7 @@ class Catalog:
             columns=[Column(c["name"], c["type"]) for c in row.columns],
             profile=row.profile,
             row_count=row.row_count,
-            foreign_keys=[ForeignKey(*f) for f in row.foreign_keys or []],
+            foreign_keys=[ForeignKey.from_row(f) for f in row.foreign_keys or []],
             naming=row.naming,
             groups=tuple(row.groups or ()),
             updated_at=row.updated_at,
@@ -595,10 +595,12 @@ class Catalog:
 
 def fk_row(fk: ForeignKey) -> list[Any]:
     """A foreign key as ll_tables stores it: declared ones as [column, table, ref_column], as
-    before origins were kept; inferred ones add "inferred" and the target's source."""
-    if fk.origin == "declared" and fk.ref_source is None:
+    before origins were kept; inferred ones add "inferred" and the target's source, and a key
+    of several columns its other [column, ref_column] pairs."""
+    if fk.origin == "declared" and fk.ref_source is None and not fk.also:
         return [fk.column, fk.table, fk.ref_column]
-    return [fk.column, fk.table, fk.ref_column, fk.origin, fk.ref_source]
+    row = [fk.column, fk.table, fk.ref_column, fk.origin, fk.ref_source]
+    return row + [[list(pair) for pair in fk.also]] if fk.also else row
 
 
 def _kept_inferred(stored: list[list[Any]] | None, schema: TableSchema) -> list[list[Any]]:

@@ -13,7 +13,11 @@ A column links to a column of another table when both hold:
 
 Names come first, so a ``total`` or ``quantity`` whose values happen to fall in an id range is
 never tried; a table's own single-column key and links to its own table are left out. When two
-equally good targets both hold the values, nothing is inferred. Declared keys win."""
+equally good targets both hold the values, nothing is inferred. Declared keys win.
+
+A table keyed by several columns (Teams by ``yearID`` and ``teamID``) is the target of a table
+holding columns spelled as each of them, whose value tuples it holds (a few orphans allowed,
+as above): ``Batting.teamID`` → ``Teams.teamID`` with ``yearID`` alongside."""
 
 from __future__ import annotations
 
@@ -170,6 +174,28 @@ class _Values:
             self._unique[(table.id, column.name)] = cached
         return cached
 
+    def tuples_contained(
+        self, table: TableInfo, pairs: list[tuple[Column, Column]], target: TableInfo
+    ) -> bool:
+        """Some row with every column set, and at most ORPHAN_SHARE of the rows holding a
+        value tuple ``target`` lacks (its key: the tuples are unique there)."""
+        mine = table_for(table.sql_name, table.columns)
+        theirs = table_for(target.sql_name, target.columns)
+        src = [mine.c[c.name] for c, _ in pairs]
+        dst = [theirs.c[r.name] for _, r in pairs]
+        present = sa.and_(*(c.is_not(None) for c in src))
+        if self.conn.execute(sa.select(src[0]).where(present).limit(1)).first() is None:
+            return False
+        allowed = int(ORPHAN_SHARE * table.row_count)
+        on = sa.and_(*(d == s for s, d in zip(src, dst, strict=True)))
+        stray = (
+            sa.select(sa.literal(1))
+            .select_from(mine.outerjoin(theirs, on))
+            .where(present, dst[0].is_(None))
+            .limit(allowed + 1)
+        )
+        return len(self.conn.execute(stray).all()) <= allowed
+
     def contained(
         self, table: TableInfo, column: Column, target: TableInfo, ref: Column, orphans: float = 0.0
     ) -> bool:
@@ -235,6 +261,11 @@ def infer_foreign_keys(catalog: Catalog) -> dict[int, list[ForeignKey]]:
                 found = _link(table, column, lookup.candidates(table, column), values)
                 if found is not None:
                     inferred.append(found)
+            taken = declared | {f.column for f in inferred}
+            linked = {f.table for f in table.foreign_keys if f.origin == "declared"}
+            composite = _composite_link(table, tables, lookup, values, linked)
+            if composite is not None and composite.column not in taken:
+                inferred.append(composite)
             out[table.id] = inferred
     return out
 
@@ -262,6 +293,47 @@ def _link(
     target, ref = passed[0].target, passed[0].column
     source = None if target.source == table.source else target.source
     return ForeignKey(column.name, target.name, ref.name, "inferred", source)
+
+
+def _composite_link(
+    table: TableInfo,
+    tables: list[TableInfo],
+    lookup: _Lookup,
+    values: _Values,
+    linked: set[str],
+) -> ForeignKey | None:
+    """The one table keyed by several columns that ``table`` holds columns spelled as, with
+    their value tuples; the column naming it (``teamID`` for Teams) leads, else its last.
+    Tables ``linked`` already (a declared key) are left out."""
+    mine = lookup.names[table.id].columns
+    by_words = {words: c for c in table.columns if (words := mine.get(c.name))}
+    found: list[ForeignKey] = []
+    for target in tables:
+        key = target.primary_key
+        if (
+            target.id == table.id
+            or target.name in linked
+            or len(key) < 2
+            or target.key_origin == "row_number"
+        ):
+            continue
+        theirs = lookup.names[target.id].columns
+        refs = [next(c for c in target.columns if c.name == k) for k in key]
+        pairs = [(by_words.get(theirs.get(r.name, ())), r) for r in refs]
+        if any(c is None or c.type != r.type for c, r in pairs) or set(table.primary_key) == set(
+            c.name for c, _ in pairs if c is not None
+        ):
+            continue  # not every key column is here, or the same key: one row each side
+        matched = [(c, r) for c, r in pairs if c is not None]
+        entity = lookup.names[target.id].entity
+        lead = next((p for p in matched if _split(mine[p[0].name])[0] == entity), matched[-1])
+        if values.tuples_contained(table, matched, target):
+            source = None if target.source == table.source else target.source
+            also = tuple((c.name, r.name) for c, r in matched if (c, r) != lead)
+            found.append(
+                ForeignKey(lead[0].name, target.name, lead[1].name, "inferred", source, also)
+            )
+    return found[0] if len(found) == 1 else None
 
 
 def update_foreign_keys(catalog: Catalog) -> int:

@@ -329,12 +329,13 @@ def _table_streams(
 
 
 def _foreign_keys(inspector: Any, name: str, schema: str | None) -> list[ForeignKey]:
-    """Single-column foreign keys as declared; composite ones are left out."""
+    """Foreign keys as declared; one of several columns keeps its other pairs in ``also``."""
     found = []
     for fk in inspector.get_foreign_keys(name, schema=schema):
         cols, refs = fk.get("constrained_columns") or [], fk.get("referred_columns") or []
-        if len(cols) == 1 and len(refs) == 1 and fk.get("referred_table"):
-            found.append(ForeignKey(cols[0], fk["referred_table"], refs[0]))
+        if cols and len(cols) == len(refs) and fk.get("referred_table"):
+            also = tuple(zip(cols[1:], refs[1:], strict=False))
+            found.append(ForeignKey(cols[0], fk["referred_table"], refs[0], also=also))
     return found
 
 

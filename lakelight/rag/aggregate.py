@@ -96,8 +96,9 @@ def plan_aggregate(
 
 # kinds whose figure can be compared across tables: one number over a column of the same
 # name (home runs of teams and of players); a count of rows counts each table's own things
-# (albums, tracks), and a group-by's rows are no one figure
-_COMPARABLE = frozenset({"distinct", "sum", "avg", "min", "max"})
+# (albums, tracks), and a group-by's rows are no one figure; "which" values are compared
+# by the answerer (a player's team: in Batting, none in Pitching)
+_COMPARABLE = frozenset({"distinct", "sum", "avg", "min", "max", "which"})
 
 
 def _measure(shape: Shape) -> str | None:

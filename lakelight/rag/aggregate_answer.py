@@ -23,7 +23,7 @@ from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN
 from lakelight.llm import ChatBackend, ChatMessage
 from lakelight.llm.prompts import DATA_RULES
-from lakelight.rag.aggregate import plan_aggregate
+from lakelight.rag.aggregate import AggregatePlan, plan_aggregate
 from lakelight.rag.aggregate_parse import parse_question
 from lakelight.rag.lookup import describe
 from lakelight.rag.sql_guard import check_sql, run_select, sql_dialect
@@ -101,13 +101,10 @@ class AggregateAnswerer:
         if plan is not None:
             result = self._run(plan.sql, allowed)
             if plan.kind == "which":
-                if len(result.rows) != 1:
+                if (which := self._which(plan, result, allowed)) is None:
                     return None  # not the one value "which" asks for: a lookup's to find
-                # the values, not how many rows hold each
-                result = replace(
-                    result, columns=result.columns[:-1], rows=[r[:-1] for r in result.rows]
-                )
-            if plan.ties and any(
+                plan, result = which
+            elif plan.ties and any(
                 not _same_figure(result.rows, self._run(t.sql, allowed).rows) for t in plan.ties
             ):
                 return None  # tables that explain the question equally well disagree
@@ -122,6 +119,23 @@ class AggregateAnswerer:
         if model is not None and model.capable:
             return self._text_to_sql(question, tables, model, allowed, timings)
         return None
+
+    def _which(
+        self, plan: AggregatePlan, result: Any, allowed: set[str]
+    ) -> tuple[AggregatePlan, Any] | None:
+        """The plan and its one value (not how many rows hold it), when every plan that finds
+        rows finds that same one: a player's team in Batting, and none in Pitching."""
+        answered = []
+        for p in (plan, *plan.ties):
+            found = result if p is plan else self._run(p.sql, allowed)
+            if len(found.rows) > 1:
+                return None
+            if found.rows:
+                values = replace(found, columns=found.columns[:-1], rows=[found.rows[0][:-1]])
+                answered.append((p, values))
+        if not answered or len({tuple(r.rows[0]) for _, r in answered}) != 1:
+            return None
+        return answered[0]
 
     def _run(self, sql: str, allowed: set[str]) -> Any:
         return run_select(

@@ -71,7 +71,9 @@ class TablePlanner(PlanState):
             src, adjacent = self._pick_value_column(vm, options)
             if vm.weak and (adjacent is None or adjacent.end > vm.start):
                 continue  # a bare "a" or "R" is a value only right after its column's name
-            strong = not one_word or seg[0].cap or adjacent is not None
+            # a code of letters and digits ("abreujo02") is no common word: it names a value
+            code = one_word and any(c.isdigit() for c in seg[0].raw)
+            strong = not one_word or seg[0].cap or code or adjacent is not None
             size = self.values.distinct.get((src.table.sql_name, src.column), 0)
             if not strong and size > _LOW_CARDINALITY:
                 continue

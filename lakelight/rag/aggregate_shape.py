@@ -4,10 +4,11 @@ group-by); ``aggregate_leftover`` accounts for what is left of it."""
 from __future__ import annotations
 
 from lakelight.index.catalog import TableInfo
-from lakelight.rag.aggregate_parse import COUNT_NOUNS, Question
+from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, Question
 from lakelight.rag.aggregate_sql import Hop, Shape, Source
-from lakelight.rag.linking import Mention, person_name_columns
+from lakelight.rag.linking import Mention, column_terms, person_name_columns
 from lakelight.rag.plan_state import PlanState
+from lakelight.rag.values import MEASURE_FLOOR, MEASURE_MARGIN
 from lakelight.rag.words import STOPWORDS, fold
 
 NUMERIC = ("integer", "float")
@@ -42,9 +43,8 @@ def _group_at(p: PlanState, pos: int) -> tuple[Source, list[Source]] | None:
         if src.path:  # a table two or three foreign keys away: "which region has most customers"
             labels = [_column_of(src.table, c, src.path) for c in label_columns(src.table)]
         elif src.column in p.links:
-            target, ref = p.links[src.column]
-            path = (Hop(src.column, target, ref),)
-            labels = [_column_of(target, c, path) for c in label_columns(target)]
+            hop = p.links[src.column]
+            labels = [_column_of(hop.table, c, (hop,)) for c in label_columns(hop.table)]
         elif src.type in GROUPABLE:
             labels = [src]
         else:
@@ -67,11 +67,10 @@ def _person_group(p: PlanState) -> tuple[Source, list[Source]] | None:
     if own and len(p.t.primary_key) == 1:
         key = _column_of(p.t, p.t.primary_key[0], ())
         found.append((key, [_column_of(p.t, c, ()) for c in own]))
-    for column, (target, ref) in p.links.items():
-        if names := person_name_columns(target):
-            path = (Hop(column, target, ref),)
+    for column, hop in p.links.items():
+        if names := person_name_columns(hop.table):
             found.append(
-                (_column_of(p.t, column, ()), [_column_of(target, c, path) for c in names])
+                (_column_of(p.t, column, ()), [_column_of(hop.table, c, (hop,)) for c in names])
             )
     if len(found) != 1:
         return None
@@ -116,6 +115,40 @@ def _measure(
                 m = p.near(pos + 1, kinds, after=after - 1, free=False, ids=False) or m
             if m is not None and m.src != key and not p.id_like(m.src):
                 return m
+    return _meant_measure(p, positions, kinds, key)
+
+
+def _meant_measure(
+    p: PlanState, positions: list[int], kinds: tuple[str, ...], key: Source | None
+) -> Mention | None:
+    """The word right after an aggregate word, when it names no column, may mean one: "total
+    payroll" sums salary. Only a clear winner among the table's own measures (the embedding
+    model decides; it loads only for such a word)."""
+    columns = [
+        c.name
+        for c in p.t.columns
+        if c.type in kinds
+        and (key is None or c.name != key.column)
+        and not p.id_like(p.own(c.name))
+    ]
+    # a name of letters only ("HR", "SO") says nothing an embedding can read
+    terms = {c: column_terms(p.t, c) for c in columns}
+    described = [(c, t) for c, t in terms.items() if any(len(w) >= 4 for w in t)]
+    if not described:
+        return None
+    for pos in positions:
+        i = pos + 1
+        if i >= len(p.q.toks) or i in p.explained or i in p.used:
+            continue
+        tok = p.q.toks[i]
+        if tok.kind != "word" or len(tok.norm) < 4 or tok.norm in STOPWORDS | QUESTION_WORDS:
+            continue
+        found = p.values.meant(
+            tok.norm, [" ".join(terms) for _, terms in described], MEASURE_MARGIN, MEASURE_FLOOR
+        )
+        if found is not None:
+            p.explained.add(i)
+            return Mention(i, i + 1, p.own(described[found][0]), 0.7)
     return None
 
 

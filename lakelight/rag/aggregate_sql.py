@@ -36,11 +36,13 @@ _OPS: dict[str, type[exp.Expr]] = {
 
 @dataclass(frozen=True)
 class Hop:
-    """One foreign-key step: ``column`` of the table before holds ``ref`` values of ``table``."""
+    """One foreign-key step: ``column`` of the table before holds ``ref`` values of ``table``
+    (and, for a key of several columns, each of ``also``'s pairs likewise)."""
 
     column: str
     table: TableInfo = field(compare=False)
     ref: str
+    also: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,10 +237,15 @@ class _Builder:
         )
         for key, (hop, inner) in self.joins.items():
             alias = self._alias_of(key)
-            on = exp.EQ(
-                this=exp.column(hop.column, table=self._alias_of(key[:-1]), quoted=True),
-                expression=exp.column(hop.ref, table=alias, quoted=True),
-            )
+            before = self._alias_of(key[:-1])
+            pairs = [
+                exp.EQ(
+                    this=exp.column(column, table=before, quoted=True),
+                    expression=exp.column(ref, table=alias, quoted=True),
+                )
+                for column, ref in ((hop.column, hop.ref), *hop.also)
+            ]
+            on = exp.and_(*pairs) if len(pairs) > 1 else pairs[0]
             target = exp.to_table(hop.table.sql_name, quoted=True).as_(alias, quoted=True)
             query = query.join(target, on=on, join_type="inner" if inner else "left")
         conditions = [self.condition(f) for f in self.shape.filters]

@@ -149,8 +149,7 @@ def _by_linked_words(
         mine = {stem(w) for v in e.row.values() for w in words(value_text(v)[:300])}
         found: set[str] = set()
         for column, link in links(table, tables).items():
-            value = e.row.get(column)
-            if value is not None and (joined := follow(catalog, link, value)) is not None:
+            if (joined := follow(catalog, link, e.row, column)) is not None:
                 text = describe(link.target, joined[1])
                 found |= {stem(w) for w in words(text)}
         return len((qwords - mine) & found)
@@ -177,15 +176,20 @@ def describe(table: TableInfo, row: dict[str, Any]) -> str:
 
 
 def rows_where(
-    catalog: Catalog, table: TableInfo, column: str, value: Any, limit: int = 50
+    catalog: Catalog,
+    table: TableInfo,
+    column: str,
+    value: Any,
+    limit: int = 50,
+    also: dict[str, Any] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(key, fields) of the rows whose ``column`` equals ``value``, found via the typed table."""
+    """(key, fields) of the rows whose ``column`` equals ``value`` (and each ``also`` column
+    its value), found via the typed table."""
     mat = table_for(table.sql_name, table.columns)
+    wanted = [mat.c[column] == value, *(mat.c[c] == v for c, v in (also or {}).items())]
     with catalog.connect() as conn:
         keys = list(
-            conn.execute(
-                sa.select(mat.c[KEY_COLUMN]).where(mat.c[column] == value).limit(limit)
-            ).scalars()
+            conn.execute(sa.select(mat.c[KEY_COLUMN]).where(*wanted).limit(limit)).scalars()
         )
     return rows_by_key(catalog, table, keys)
 
@@ -205,10 +209,12 @@ def find_table(tables: list[TableInfo], name: str, source: str | None = None) ->
 
 @dataclass(frozen=True)
 class Link:
-    """A column's values are keys of ``target`` (its ``ref`` column, or its record key)."""
+    """A column's values are keys of ``target`` (its ``ref`` column, or its record key);
+    ``also``: the other (column, ref) pairs of a key of several columns."""
 
     target: TableInfo
     ref: str | None = None
+    also: tuple[tuple[str, str], ...] = ()
 
 
 def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, Link]:
@@ -218,7 +224,7 @@ def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, Link]:
     for fk in table.foreign_keys:
         target = find_table(tables, fk.table, fk.ref_source or table.source)
         if target is not None:
-            out[fk.column] = Link(target, fk.ref_column)
+            out[fk.column] = Link(target, fk.ref_column, fk.also)
     by_word = {table_form(t)[1]: t for t in tables if t.source == table.source}
     for col in table.columns:
         ws = column_terms(table, col.name)
@@ -230,12 +236,17 @@ def links(table: TableInfo, tables: list[TableInfo]) -> dict[str, Link]:
     return out
 
 
-def follow(catalog: Catalog, link: Link, value: Any) -> tuple[str, dict[str, Any]] | None:
-    """The row of ``link.target`` that ``value`` points at."""
+def follow(
+    catalog: Catalog, link: Link, row: dict[str, Any], column: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The row of ``link.target`` that ``row``'s ``column`` points at (with the row's other
+    columns of a key of several)."""
+    value = row.get(column)
     if value is None:
         return None
     if link.ref is not None and any(c.name == link.ref for c in link.target.columns):
-        found = rows_where(catalog, link.target, link.ref, value, limit=1)
+        also = {ref: row.get(mine) for mine, ref in link.also}
+        found = rows_where(catalog, link.target, link.ref, value, limit=1, also=also)
     else:
         found = rows_by_key(catalog, link.target, [value_text(value)])
     return found[0] if found else None
@@ -307,7 +318,7 @@ def _walk(
     row: dict[str, Any] = best.row
     best.columns = [path[0][0]]
     for column, link in path:
-        found = follow(catalog, link, row.get(column))
+        found = follow(catalog, link, row, column)
         if found is None:
             return None
         key, row = found
@@ -423,7 +434,11 @@ def answer_lookup(
     for col in asked:
         value = best.row.get(col)
         link = linked.get(col)
-        if link is not None and value is not None and (joined := follow(catalog, link, value)):
+        if (
+            link is not None
+            and value is not None
+            and (joined := follow(catalog, link, best.row, col))
+        ):
             target = link.target
             key, row = joined
             evidence.append(Evidence(target.source, target.name, key, row, display_columns(target)))

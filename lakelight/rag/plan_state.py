@@ -33,14 +33,12 @@ def _target(by_name: dict[tuple[str, str], TableInfo], source: str, name: str) -
     return others[0] if len(others) == 1 else None
 
 
-def _links(
-    table: TableInfo, by_name: dict[tuple[str, str], TableInfo]
-) -> dict[str, tuple[TableInfo, str]]:
-    out: dict[str, tuple[TableInfo, str]] = {}
+def _links(table: TableInfo, by_name: dict[tuple[str, str], TableInfo]) -> dict[str, Hop]:
+    out: dict[str, Hop] = {}
     for fk in table.foreign_keys:
         target = _target(by_name, fk.ref_source or table.source, fk.table)
         if target is not None and any(c.name == fk.ref_column for c in target.columns):
-            out[fk.column] = (target, fk.ref_column)
+            out[fk.column] = Hop(fk.column, target, fk.ref_column, fk.also)
     return out
 
 
@@ -54,10 +52,10 @@ def _reach(
     for _ in range(MAX_HOPS):
         reached = []
         for path, here in frontier:
-            for column, (target, ref) in _links(here, by_name).items():
-                if target.sql_name not in seen:
-                    seen.add(target.sql_name)
-                    reached.append(((*path, Hop(column, target, ref)), target))
+            for hop in _links(here, by_name).values():
+                if hop.table.sql_name not in seen:
+                    seen.add(hop.table.sql_name)
+                    reached.append(((*path, hop), hop.table))
         out += reached
         frontier = reached
     return out
@@ -111,7 +109,7 @@ class PlanState:
             words, form = column_form(self.t, c.name)
             found += spell(self.q, form, src, words)
             if c.name in self.links:
-                target_words, target_form = table_form(self.links[c.name][0])
+                target_words, target_form = table_form(self.links[c.name].table)
                 if target_form != form:
                     found += spell(self.q, target_form, src, target_words)
         for path, target in self.reach:

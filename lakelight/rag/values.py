@@ -203,16 +203,20 @@ class ValueIndex:
             self._phrases[(table, column)] = TextPhrases(texts)
         return self._phrases[(table, column)].find(words)
 
-    def meant(self, text: str, options: list[str]) -> int | None:
-        """Which of ``options`` ``text`` clearly means more than the others (cosine by
-        SIMILAR_MARGIN_TABLE), if the embedding model is at hand: "home runs did they hit"
-        means Batting more than Pitching."""
-        if self.embed is None or len(options) < 2:
+    def meant(
+        self, text: str, options: list[str], margin: float | None = None, floor: float = 0.0
+    ) -> int | None:
+        """Which of ``options`` ``text`` clearly means: a cosine of at least ``floor``, by
+        ``margin`` (SIMILAR_MARGIN_TABLE) over any other, if the embedding model is at hand
+        ("home runs did they hit" means Batting more than Pitching)."""
+        margin = SIMILAR_MARGIN_TABLE if margin is None else margin
+        if self.embed is None or not options:
             return None
         vectors = self._vectors([text, *options])
         scores = vectors[1:] @ vectors[0]
         order = np.argsort(-scores)
-        if float(scores[order[0]] - scores[order[1]]) < SIMILAR_MARGIN_TABLE:
+        runner = float(scores[order[1]]) if len(options) > 1 else 0.0
+        if float(scores[order[0]]) < floor or float(scores[order[0]]) - runner < margin:
             return None
         return int(order[0])
 
@@ -270,6 +274,10 @@ SIMILAR_MARGIN = 0.15
 # equally ("hit" home runs: Batting 0.46 / 0.57, Pitching 0.38 / 0.45; "pitchers allow":
 # Pitching 0.58, Batting 0.53)
 SIMILAR_MARGIN_TABLE = 0.04
+# a word beside an aggregate word that names no column, and the numeric column it means:
+# "payroll" / salary 0.55, "wages" / salary 0.73; "revenue" is 0.73 from profit and 0.65
+# from sales, too close to call
+MEASURE_FLOOR, MEASURE_MARGIN = 0.5, 0.15
 MAX_FEW = 50  # columns with more distinct values are names, not categories of events
 
 

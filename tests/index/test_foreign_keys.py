@@ -20,7 +20,7 @@ from lakelight.index.indexes import Indexes
 from lakelight.index.pipeline import run_ingest
 from lakelight.ingest import open_source
 from lakelight.records import ForeignKey
-from tests import warehouse
+from tests import data, warehouse
 from tests.chinook import load_chinook
 from tests.lake import ingest
 from tests.servers import server_database
@@ -276,4 +276,67 @@ def test_ingest_runs_inference_over_the_catalog(tmp_path: Path) -> None:
         ForeignKey("c_nationkey", "nation", "n_nationkey", "inferred", str(folder / "nation.csv"))
     ]
     indexes.close()
+    catalog.close()
+
+
+def _lahman_seasons(folder: Path, shift: int = 0) -> Path:
+    """Real Lahman Teams and Batting rows of 2016-2017 as CSV files; ``shift`` moves the
+    batting seasons, so their (yearID, teamID) pairs are no team's."""
+    import pandas as pd
+
+    folder.mkdir(parents=True)
+    teams = pd.read_csv(data.lahman_csv("Teams"))
+    batting = pd.read_csv(data.lahman_csv("Batting"))
+    teams = teams[teams.yearID.isin([2016, 2017])][["yearID", "teamID", "name", "park", "W"]]
+    batting = batting[batting.yearID.isin([2016, 2017])][["playerID", "yearID", "teamID", "HR"]]
+    teams.to_csv(folder / "Teams.csv", index=False)
+    batting.assign(yearID=batting.yearID + shift).to_csv(folder / "Batting.csv", index=False)
+    return folder
+
+
+def test_a_key_of_two_columns_links_with_both(tmp_path: Path) -> None:
+    """Teams is keyed by season and team: Batting's teamID links to it with yearID alongside,
+    the join keeps both, and seasons no team played link nothing."""
+    folder = _lahman_seasons(tmp_path / "lahman")
+    catalog = build(tmp_path, folder)
+    tables_by_name = {t.name: t for t in catalog.list_tables()}
+    assert tables_by_name["Teams"].primary_key == ["yearID", "teamID"]
+    (fk,) = tables_by_name["Batting"].foreign_keys
+    assert (fk.column, fk.table, fk.ref_column, fk.also) == (
+        "teamID", "Teams", "teamID", (("yearID", "yearID"),)
+    )  # fmt: skip
+    batting, teams = tables_by_name["Batting"], tables_by_name["Teams"]
+    with catalog.connect() as conn:
+        joined = conn.execute(
+            sa.text(
+                f'SELECT COUNT(*) FROM "{batting.sql_name}" b JOIN "{teams.sql_name}" t '
+                'ON b."teamID" = t."teamID" AND b."yearID" = t."yearID"'
+            )
+        ).scalar()
+    assert joined == batting.row_count  # every batting row finds its one season's team
+    catalog.close()
+
+    moved = build(tmp_path / "moved", _lahman_seasons(tmp_path / "moved" / "lahman", shift=10))
+    assert next(t for t in moved.list_tables() if t.name == "Batting").foreign_keys == []
+    moved.close()
+
+
+def test_a_declared_key_of_two_columns_keeps_both(tmp_path: Path) -> None:
+    db = tmp_path / "league.db"
+    engine = sa.create_engine(f"sqlite:///{db}")
+    team = "CREATE TABLE team (year INTEGER, code TEXT, name TEXT, PRIMARY KEY (year, code))"
+    player = (
+        "CREATE TABLE player (id INTEGER PRIMARY KEY, year INTEGER, code TEXT, "
+        "FOREIGN KEY (year, code) REFERENCES team (year, code))"
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text(team))
+        conn.execute(sa.text(player))
+        conn.execute(sa.text("INSERT INTO team VALUES (2016, 'BOS', 'Boston Red Sox')"))
+        conn.execute(sa.text("INSERT INTO player VALUES (1, 2016, 'BOS')"))
+    engine.dispose()
+    catalog = build(tmp_path, f"sqlite:///{db}")
+    (fk,) = next(t for t in catalog.list_tables() if t.name == "player").foreign_keys
+    assert (fk.column, fk.table, fk.ref_column, fk.origin) == ("year", "team", "year", "declared")
+    assert fk.also == (("code", "code"),)
     catalog.close()

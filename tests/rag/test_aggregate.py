@@ -527,3 +527,54 @@ def test_tables_that_tie_go_to_the_one_the_question_means(tmp_path: Any) -> None
         assert blind is None
     finally:
         catalog.close()
+
+
+def test_keys_of_two_columns_and_measures_named_by_meaning(tmp_path: Any) -> None:
+    """Real Lahman rows: Salaries and Batting reach Teams by season and team together, so a
+    team's name answers "which team" and filters a payroll, which the embedding model reads
+    as salary (the column named by no word of the question)."""
+    from lakelight.config import load_settings
+    from lakelight.index.embedder import get_embedder
+    from lakelight.index.foreign_keys import update_foreign_keys
+    from lakelight.rag.aggregate_answer import AggregateAnswerer
+    from tests.lake import ingest
+
+    home = tmp_path / "lahman"
+    home.mkdir()
+    frames = {n: pd.read_csv(data.lahman_csv(n)) for n in ("Teams", "Salaries", "Batting")}
+    frames["Teams"] = frames["Teams"][frames["Teams"].yearID.isin([2015, 2016])]
+    frames["Teams"] = frames["Teams"][["yearID", "teamID", "name", "W", "HR"]]
+    frames["Salaries"] = frames["Salaries"][frames["Salaries"].yearID.isin([2015, 2016])]
+    frames["Batting"] = frames["Batting"][frames["Batting"].yearID.isin([2015, 2016])]
+    frames["Batting"] = frames["Batting"][["playerID", "yearID", "teamID", "AB"]]
+    for name, frame in frames.items():
+        frame.to_csv(home / f"{name}.csv", index=False)
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}", home)
+    for name in frames:
+        ingest(catalog, str(home / f"{name}.csv"), home)
+    update_foreign_keys(catalog)
+    settings = load_settings(home=home)
+    answerer = AggregateAnswerer(settings, catalog, get_embedder(settings).embed)
+
+    def ask(question: str) -> str:
+        found = answerer.answer(question, catalog.list_tables(), lambda: None, {})
+        assert found is not None, question
+        return found.text
+
+    salaries, teams = frames["Salaries"], frames["Teams"]
+    boston = salaries[(salaries.teamID == "BOS") & (salaries.yearID == 2016)].salary.sum()
+    try:
+        assert f"{int(boston):,}" in ask(
+            "What was the total payroll of the Boston Red Sox in 2016?"
+        )
+        per_team = salaries[salaries.yearID == 2015].groupby("teamID").salary.sum()
+        richest = teams[(teams.yearID == 2015) & (teams.teamID == per_team.idxmax())].name.item()
+        assert richest in ask("Which team had the highest total payroll in 2015?")
+        batting = frames["Batting"]
+        player = batting[batting.yearID == 2016].groupby("playerID").teamID.nunique()
+        one = player[player == 1].index[0]  # a player of one team that season
+        code = batting[(batting.playerID == one) & (batting.yearID == 2016)].teamID.iloc[0]
+        team = teams[(teams.yearID == 2016) & (teams.teamID == code)].name.item()
+        assert team in ask(f"Which team did {one} play for in 2016?")
+    finally:
+        catalog.close()
