@@ -3,7 +3,8 @@ its columns), so aggregate questions can be answered with SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,11 @@ from sqlalchemy.engine import Connection
 from lakelight.records import Column, Record
 
 KEY_COLUMN = "_key"
+# text columns of few values are what aggregate questions filter by ('in Texas', 'by Second
+# Class'): an index on each turns a scan of the whole table into a lookup of its rows. Below
+# INDEX_MIN_ROWS rows a scan is as fast; past INDEX_MAX_DISTINCT values a column is free text
+INDEX_MIN_ROWS = 5_000
+INDEX_MAX_DISTINCT = 2_000
 
 _TYPES: dict[str, Any] = {
     "integer": sa.BigInteger,
@@ -37,6 +43,35 @@ def create_table(conn: Connection, sql_name: str, columns: Sequence[Column]) -> 
     table = table_for(sql_name, columns)
     table.drop(conn, checkfirst=True)
     table.create(conn)
+
+
+def index_few_valued(
+    conn: Connection,
+    sql_name: str,
+    columns: Sequence[Column],
+    profile: Mapping[str, Any],
+    rows: int,
+) -> list[str]:
+    """Index the table's text columns of few values (from its ``profile``) and refresh the
+    database's statistics of it, so the planner takes the most selective index of a query's
+    filters; returns the columns indexed."""
+    if rows < INDEX_MIN_ROWS:
+        return []
+    table = table_for(sql_name, columns)
+    chosen = [
+        c.name
+        for c in columns
+        if c.type == "string"
+        and c.name != KEY_COLUMN
+        and 1 < int(profile.get(c.name, {}).get("distinct", 0)) <= INDEX_MAX_DISTINCT
+    ]
+    for name in chosen:
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        sa.Index(f"ix_{sql_name[:40]}_{digest}", table.c[name]).create(conn, checkfirst=True)
+    if chosen:
+        quoted = conn.dialect.identifier_preparer.quote(sql_name)
+        conn.exec_driver_sql(f"ANALYZE {quoted}")
+    return chosen
 
 
 def _typed(value: Any, type_: str) -> Any:

@@ -16,6 +16,7 @@ from lakelight.errors import LakelightError
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.foreign_keys import update_foreign_keys
 from lakelight.index.indexes import Indexes
+from lakelight.index.materialize import index_few_valued
 from lakelight.index.profile import profile_table
 from lakelight.naming import table_naming
 from lakelight.records import Record, Rejected, TableStream
@@ -202,5 +203,7 @@ def describe_table(catalog: Catalog, table: TableInfo) -> None:
     """Store what questions need to know of a table: its column profile and its names' words."""
     with catalog.connect() as conn:
         profile, rows = profile_table(conn, table.sql_name, table.columns)
+    with catalog.begin() as conn:
+        index_few_valued(conn, table.sql_name, table.columns, profile, rows)
     naming = table_naming(table.name, [c.name for c in table.columns])
     catalog.set_profile(table.id, profile, rows, naming)
