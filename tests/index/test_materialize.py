@@ -41,7 +41,7 @@ def test_few_valued_text_columns_are_indexed_and_used(tmp_path: Path) -> None:
         answer = ws.ask("What were the total sales in Seattle?", table="big", use_llm=False)
         with ws.catalog.connect() as conn:
             total = conn.exec_driver_sql(
-                f"SELECT SUM(\"Sales\") FROM {big.sql_name} WHERE \"City\" = 'Seattle'"
+                f'SELECT SUM("Sales") FROM {big.sql_name} WHERE "City" = \'Seattle\''
             ).scalar()
         assert answer.route == "aggregate" and f"{total:,.2f}" in answer.answer
     finally:
