@@ -69,6 +69,7 @@ _AGG = {
 _AGG_RE = {k: re.compile(rf"\b(?:{v})\b") for k, v in _AGG.items()}
 _DISTINCT = re.compile(r"\b(?:distinct|different|unique)\b")
 _TOP_N = re.compile(r"\b(top|bottom)(?: (#\d+))?")
+_WHICH_N = re.compile(r"(?:which|what) (#\d+) ")
 _SUPER_DESC = r"most|highest|largest|biggest|greatest|maximum|top|best|longest|heaviest|priciest"
 _SUPER_ASC = r"least|lowest|smallest|fewest|minimum|worst|shortest|cheapest|lightest"
 _SUPERLATIVE = re.compile(rf"(?<!\bat )\b({_SUPER_DESC}|{_SUPER_ASC})\b")
@@ -275,6 +276,13 @@ def parse_question(text: str) -> Question:
         q.used.update(range(*q.span(m)))
     if m := _SUPERLATIVE.search(j):
         q.superlative = (re.fullmatch(_SUPER_DESC, m.group(1)) is not None, q.tok_at(m.start(1)))
+    if q.top is None and q.superlative and (m := _WHICH_N.match(j)):
+        # "which 3 teams hit the most home runs": a top 3
+        tok = q.num(m.group(1))
+        if tok.kind == "num" and tok.value and tok.value.is_integer() and tok.value <= 1000:
+            at = q.tok_at(m.start(1))
+            q.top = (int(tok.value), q.superlative[0], at + 1)
+            q.used.add(at)
     for m in _GROUP.finditer(j):
         at = q.tok_at(m.start())
         if m.group(0) == "by" and at and _agent_verb(q.toks[at - 1]):

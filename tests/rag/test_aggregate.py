@@ -175,6 +175,8 @@ CASES: list[tuple[str, str | None, Expect]] = [
     ("Which month of 2009 had the most invoice revenue?", None,
      lambda f: Top(f.ch["Invoice"].query("invoicedate.dt.year == 2009")
                    .groupby(f.ch["Invoice"].invoicedate.dt.strftime("%Y-%m")).total.sum(), 1)),
+    ("Which 3 states had the most sales?", None,
+     lambda f: Top(f.ss.groupby("State").Sales.sum(), 3)),
     ("Which segment is the most profitable?", None,
      lambda f: Top(f.ss.groupby("Segment").Profit.sum(), 1)),
     # fail2ban logs. Ingest labels events, so other auth logs have failed password and invalid
