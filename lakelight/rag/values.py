@@ -18,7 +18,7 @@ from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.aggregate_parse import Question, Tok, tokenize, wordset
 from lakelight.rag.sql_guard import sql_dialect
 from lakelight.rag.text_phrases import TextPhrases, word_stem
-from lakelight.rag.words import STOPWORDS
+from lakelight.rag.words import STOPWORDS, fold
 
 __all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key"]
 
@@ -143,6 +143,10 @@ class ValueIndex:
                     # the same word in another form: "successful" for success, "failed"
                     # for failure, "rate limiting" for rate limited
                     refs = self.stemmed.get(tuple(word_stem(w) for w in key), [])
+                if key and not refs and n == 2 and all(t.kind == "word" for t in seg):
+                    # two words a value writes as one: "public key" for publickey, "log in"
+                    refs = self.values.get((seg[0].norm + fold(seg[1].raw),), [])
+                    refs = [r for r in refs if len(str(r.value)) >= 5]
                 if key and refs:
                     if not _trivial(seg):
                         found.append(ValueMatch(i, i + n, tuple(refs)))

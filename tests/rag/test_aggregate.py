@@ -211,6 +211,10 @@ CASES: list[tuple[str, str | None, Expect]] = [
      lambda f: Scalar(_msg(f.log("sshd"), "not listed in allowusers").sum())),
     ("How many SSH logins were refused because the user is listed in DenyUsers?", "sshd",
      lambda f: Scalar(_msg(f.log("sshd"), "because listed in denyusers").sum())),
+    # two words a value writes as one ("public key" for auth_method publickey)
+    ("How many sshd logins used a public key?", None,
+     lambda f: Scalar(((f.log("sshd").auth_method == "publickey")
+                       & (f.log("sshd").event_action == "login")).sum())),
     # "which <column>": the one value the rows picked hold
     ("Which IP was turned away because it is listed in DenyUsers?", "sshd",
      lambda f: Top(f.log("sshd")[_msg(f.log("sshd"), "listed in denyusers")].ip.value_counts(),
