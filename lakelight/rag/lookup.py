@@ -16,7 +16,16 @@ from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.entities import key_references
 from lakelight.rag.linking import acronym_at, column_terms, person_name_columns, table_form
 from lakelight.rag.meaning import ColumnMeanings
-from lakelight.rag.words import STOPWORDS, content_words, fold, stem, stems, value_text, words
+from lakelight.rag.words import (
+    STOPWORDS,
+    content_words,
+    fold,
+    numbers,
+    stem,
+    stems,
+    value_text,
+    words,
+)
 
 # "what is the X of …", "what's their X", "which X …": the attribute a question asks for.
 _ASKED = re.compile(
@@ -255,6 +264,16 @@ def follow(
 MAX_HOPS = 3
 
 
+def _stated(question: str, value: Any) -> bool:
+    """The question already gives ``value``: an answer of it would tell nothing."""
+    text = value_text(value)
+    if not text:
+        return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return any(abs(n - float(value)) < 1e-9 for n in numbers(question))
+    return len(text) >= 2 and fold(text) in fold(question)
+
+
 def _chain(
     question: str, table: TableInfo, best: Evidence, tables: list[TableInfo], catalog: Catalog
 ) -> tuple[LookupAnswer, bool] | None:
@@ -426,6 +445,9 @@ def answer_lookup(
             [best],
             [],
         )
+
+    if all(c not in linked and _stated(question, best.row.get(c)) for c in asked):
+        return None  # "the shipping cost of the order worth 603.92" is not its 603.92 sales
 
     evidence = [best]
     best.columns = list(asked)
