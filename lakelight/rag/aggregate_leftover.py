@@ -74,6 +74,8 @@ def _strong(p: PlanState, i: int) -> bool:
         return True  # "profit per category" asked of a table without them
     before = p.q.toks[j].norm if j >= 0 else ""
     plural = fold(tok.raw) != tok.norm
+    if before in ("per", "each", "every"):
+        return True  # "profit per customer": a grouping no column gives
     return before in _PLACE_PREPOSITIONS or (before in _PREPOSITIONS and not plural)
 
 

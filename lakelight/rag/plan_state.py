@@ -61,6 +61,13 @@ def _reach(
     return out
 
 
+def _is_key(table: TableInfo, column: str) -> bool:
+    if column in table.primary_key or any(f.column == column for f in table.foreign_keys):
+        return True
+    words = column_terms(table, column)
+    return bool(words) and words[-1] in _ID_WORDS
+
+
 class PlanState:
     def __init__(
         self,
@@ -78,8 +85,13 @@ class PlanState:
         own = table_form(table)[1]
         self.other_tables = {table_form(t)[1] for t in by_name.values()} - {own}
         mine = {column_form(table, c.name)[1] for c in table.columns}
+        # what other tables hold as attributes (a debut date), not the keys that name their
+        # rows (CustomerId: "do we have customers" is asked of a table with no customer id)
         self.other_columns = {
-            column_form(t, c.name)[1] for t in by_name.values() for c in t.columns
+            column_form(t, c.name)[1]
+            for t in by_name.values()
+            for c in t.columns
+            if not _is_key(t, c.name)
         } - mine
         self.used: set[int] = set(q.used)
         self.explained: set[int] = set(q.used)  # tokens some role or mention accounts for

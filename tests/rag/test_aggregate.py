@@ -177,6 +177,9 @@ CASES: list[tuple[str, str | None, Expect]] = [
                    .groupby(f.ch["Invoice"].invoicedate.dt.strftime("%Y-%m")).total.sum(), 1)),
     ("Which 3 states had the most sales?", None,
      lambda f: Top(f.ss.groupby("State").Sales.sum(), 3)),
+    # "customers" only says whose cities: no table's customer key makes it a grouping
+    ("In how many different California cities do we have customers?", None,
+     lambda f: Scalar(f.ss[f.ss.State == "California"].City.nunique())),
     ("Which segment is the most profitable?", None,
      lambda f: Top(f.ss.groupby("Segment").Profit.sum(), 1)),
     # fail2ban logs. Ingest labels events, so other auth logs have failed password and invalid
@@ -249,6 +252,8 @@ UNANSWERABLE = [
     ("profit by region and category", SS),
     ("average discount for each segment and region", SS),
     ("Which customers are from Brazil?", None),
+    ("What is the total profit per customer?", SS),
+    ("What is the average discount for each customer?", SS),
     # a negation no message writes is beyond these shapes, as on any table
     ("How many SSH logins were not refused?", "sshd"),
     ("How many sshd logins didn't fail?", "sshd"),
