@@ -63,14 +63,21 @@ def plan_aggregate(
     names_row = bool(key_references(question, candidates)) or any(
         not vm.weak and all(r.count == 1 for r in vm.refs) for vm in matches
     )
-    planners = [TablePlanner(q, t, by_name, values, matches, names_row) for t in candidates]
-    swallowed = set().union(*(p.swallowed() for p in planners)) if planners else set()
     planned: list[tuple[float, Shape]] = []
-    for planner in planners:
-        planner.drop_aggregates(swallowed)  # a column of any table names those words
-        result = planner.plan()
-        if result is not None:
-            planned.append(result)
+    # measures named by meaning ("total payroll" for salary) only when spelling finds no
+    # plan: a question SQL answers by its words never waits for the embedding model
+    for by_meaning in (False, True):
+        planners = [
+            TablePlanner(q, t, by_name, values, matches, names_row, by_meaning) for t in candidates
+        ]
+        swallowed = set().union(*(p.swallowed() for p in planners)) if planners else set()
+        for planner in planners:
+            planner.drop_aggregates(swallowed)  # a column of any table names those words
+            result = planner.plan()
+            if result is not None:
+                planned.append(result)
+        if planned or values.embed is None:
+            break
     if not planned:
         return None
     planned.sort(key=lambda p: -p[0])

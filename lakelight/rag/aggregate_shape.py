@@ -124,6 +124,8 @@ def _meant_measure(
     """The word right after an aggregate word, when it names no column, may mean one: "total
     payroll" sums salary. Only a clear winner among the table's own measures (the embedding
     model decides; it loads only for such a word)."""
+    if not p.by_meaning:
+        return None
     columns = [
         c.name
         for c in p.t.columns
@@ -143,6 +145,8 @@ def _meant_measure(
         tok = p.q.toks[i]
         if tok.kind != "word" or len(tok.norm) < 4 or tok.norm in STOPWORDS | QUESTION_WORDS:
             continue
+        if tok.norm in p.other_columns or tok.norm in p.other_tables:
+            continue  # another table spells it ("total profit"): that table's to compute
         found = p.values.meant(
             tok.norm, [" ".join(terms) for _, terms in described], MEASURE_MARGIN, MEASURE_FLOOR
         )

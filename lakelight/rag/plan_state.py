@@ -77,9 +77,11 @@ class PlanState:
         values: ValueIndex,
         matches: list[ValueMatch],
         names_row: bool = False,
+        by_meaning: bool = False,
     ):
         self.q, self.t, self.values, self.matches = q, table, values, matches
         self.names_row = names_row  # the question names one row (by key, or a unique value)
+        self.by_meaning = by_meaning  # a measure may be named by meaning (the model loads)
         self.links = _links(table, by_name)
         self.reach = _reach(table, by_name)
         own = table_form(table)[1]

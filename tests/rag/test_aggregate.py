@@ -589,3 +589,21 @@ def test_keys_of_two_columns_and_measures_named_by_meaning(tmp_path: Any) -> Non
         assert team in ask(f"Which team did {one} play for in 2016?")
     finally:
         catalog.close()
+
+
+def test_a_question_its_words_plan_never_calls_the_model(lake: Catalog) -> None:
+    """Measures by meaning are tried only when spelling finds no plan: the embedding model
+    (a cold load of seconds in a shell) is not called for "total profit in Texas"."""
+    from lakelight.config import load_settings
+    from lakelight.rag.aggregate_answer import AggregateAnswerer
+
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> Any:
+        calls.append(texts)
+        raise AssertionError(f"the model was asked to embed {texts}")
+
+    answerer = AggregateAnswerer(load_settings(), lake, embed)
+    for question in ("What is the total profit in Texas?", "What was the total invoiced in 2010?"):
+        assert answerer.answer(question, lake.list_tables(), lambda: None, {}) is not None
+    assert calls == []
