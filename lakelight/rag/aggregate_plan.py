@@ -114,11 +114,13 @@ class TablePlanner(PlanState):
     def _similar_values(self) -> bool:
         """Words no value spells that mean one ("probed non-existent files" → event_action
         'file not found'), judged by the embedding model, longest run first."""
-        if self.t.kind != "log" or not (
-            self.filters or self.table_span or any(t.norm in COUNT_NOUNS for t in self.q.toks)
-        ):
+        counted = any(  # "how many requests"; not "sales", which another table holds
+            t.norm in COUNT_NOUNS and t.norm not in self.other_columns | self.other_tables
+            for t in self.q.toks
+        )
+        if self.t.kind != "log" or not (self.filters or self.table_span or counted):
             # tables name their categories as people do, and a question with nothing of a
-            # log about it ("total profit in the West") leaves the model unloaded
+            # log about it ("total sales in the West") leaves the model unloaded
             return True
         toks = self.q.toks
         machinery = {i for positions in self.q.aggs.values() for i in positions}
