@@ -152,13 +152,16 @@ def _counted(p: PlanState, part: list[int]) -> int:
 
 def _find(p: PlanState, columns: list[str], part: list[int]) -> tuple[str, str] | None:
     """The text column and the phrase in it that ``part`` spells: as the column writes the
-    words (other forms, stop words skipped), else letter for letter (quotes, codes)."""
+    words (other forms, stop words skipped), else letter for letter over every row (quotes,
+    codes, words past the rows the phrases are read from)."""
     toks = p.q.toks
     if all(toks[i].kind == "word" for i in part):
         for column in columns:
             written = p.values.phrase(p.t.sql_name, column, [toks[i].norm for i in part])
             if written is not None:
                 return column, written
+    if any(_bridge(p, i) for i in part):
+        return None  # stop words between: only as the messages write them, never a scan each
     phrase = " ".join(_phrase(toks[i]) for i in part)
     found = next((c for c in columns if p.values.contains(p.t.sql_name, c, phrase)), None)
     return (found, phrase) if found is not None else None

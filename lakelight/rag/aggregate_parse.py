@@ -181,7 +181,7 @@ class Question:
             if t.kind == "word" and t.norm in NEGATIONS and i not in compared
         ]
 
-    def asks_which(self) -> bool:
+    def asks_which_value(self) -> bool:
         """ "Which <column> ..." with nothing to compute: the value the rows the rest of the
         question picks hold ("which mailbox failed to log in from 198.51.100.76")."""
         return len(self.toks) > 1 and self.toks[0].norm == "which"
@@ -190,7 +190,7 @@ class Question:
         """Shaped like an aggregate question at all (a keyword, top-N, superlative, group,
         or "which <column>")."""
         return bool(
-            self.asks_which()
+            self.asks_which_value()
             or any(self.aggs.values())
             or self.top
             or self.most_common

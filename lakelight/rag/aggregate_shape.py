@@ -255,7 +255,7 @@ def resolve_shape(p: PlanState) -> Shape | None:
         return None
     if group is not None:
         return _keyed(p, kind, group, bucket, limit, descending)
-    if q.asks_which() and not any(p.aggs.values()) and not q.superlative:
+    if q.asks_which_value() and not any(p.aggs.values()) and not q.superlative:
         return _which(p)
     return _scalar(p)
 

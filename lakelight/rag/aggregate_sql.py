@@ -14,6 +14,7 @@ from sqlglot import exp
 from lakelight.index.catalog import TableInfo
 from lakelight.index.materialize import KEY_COLUMN
 from lakelight.rag.sql_guard import check_sql
+from lakelight.rag.text_phrases import like_pattern
 
 SAMPLE_ROWS = 5
 _BUCKET_FORMAT = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%Y-%m-%d %H"}
@@ -217,10 +218,8 @@ class _Builder:
     def condition(self, f: Filter) -> exp.Expr:
         column = self.col(f.src)
         if f.op == "like":
-            pattern = "".join("_" if c in "%_\\" else c for c in str(f.value).lower())
-            return exp.Like(
-                this=exp.Lower(this=column), expression=exp.Literal.string(f"%{pattern}%")
-            )
+            pattern = like_pattern(str(f.value))
+            return exp.Like(this=exp.Lower(this=column), expression=exp.Literal.string(pattern))
         if f.op == "month":
             month = exp.TimeToStr(this=column, format=exp.Literal.string("%m"))
             return exp.EQ(this=month, expression=exp.Literal.string(f"{int(f.value):02d}"))

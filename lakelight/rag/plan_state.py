@@ -168,7 +168,7 @@ class PlanState:
     def is_aggregate(self) -> bool:
         q = self.q
         return bool(
-            q.asks_which()
+            q.asks_which_value()
             or any(self.aggs.values())
             or q.top
             or q.most_common

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from lakelight.rag.words import NEGATIONS, STOPWORDS, fold, singular
 
-__all__ = ["TextPhrases", "same_word", "word_stem"]
+__all__ = ["TextPhrases", "like_pattern", "same_word", "word_stem"]
 
 # stop words a phrase may skip; a negation changes what a message says, so it must meet one
 SKIPPABLE = STOPWORDS - NEGATIONS
@@ -53,6 +53,12 @@ def same_word(a: str, b: str) -> bool:
             break
         common += 1
     return common >= shorter - 1
+
+
+def like_pattern(phrase: str) -> str:
+    """A lower-case LIKE pattern for text containing ``phrase``; its own wildcards and
+    escape become one any-character each (so they match themselves, loosely)."""
+    return "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
 
 
 def _key(word: str) -> str:

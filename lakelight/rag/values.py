@@ -17,7 +17,7 @@ from lakelight.index.catalog import TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
 from lakelight.rag.aggregate_parse import Question, Tok, tokenize, wordset
 from lakelight.rag.sql_guard import sql_dialect
-from lakelight.rag.text_phrases import TextPhrases, word_stem
+from lakelight.rag.text_phrases import TextPhrases, like_pattern, word_stem
 from lakelight.rag.words import STOPWORDS, fold
 
 __all__ = ["ValueIndex", "ValueMatch", "ValueRef", "value_key"]
@@ -27,6 +27,7 @@ MAX_NUMERIC_DISTINCT = 100  # integer columns (status codes...) whose values a b
 MAX_VALUE_TOKENS = 8
 MAX_VALUE_CHARS = 200
 MAX_PHRASE_TEXTS = 50_000  # rows of a text column read to find the phrases its rows write
+MAX_SPAN_VECTORS = 50_000  # question words and table names kept embedded
 TEXT_NAMES = wordset(
     """message msg text description body content comment summary detail note log"""
 )
@@ -184,7 +185,7 @@ class ValueIndex:
                 mat = table_for(info.sql_name, info.columns)
                 query = sa.select(sa.literal(1))
                 for name, text in [(column, phrase), *(also or [])]:
-                    query = query.where(sa.func.lower(mat.c[name]).like(_like(text)))
+                    query = query.where(sa.func.lower(mat.c[name]).like(like_pattern(text)))
                 for name, values in where or []:
                     query = query.where(mat.c[name].in_(values))
                 with self.engine.connect() as conn:
@@ -228,6 +229,8 @@ class ValueIndex:
         missing = [t for t in dict.fromkeys(texts) if t not in self._span_vectors]
         if missing:
             assert self.embed is not None
+            if len(self._span_vectors) + len(missing) > MAX_SPAN_VECTORS:
+                self._span_vectors.clear()  # a server asked many questions between ingests
             for text, vector in zip(missing, self.embed(missing), strict=True):
                 self._span_vectors[text] = vector
         return np.stack([self._span_vectors[t] for t in texts])
@@ -283,12 +286,6 @@ SIMILAR_MARGIN_TABLE = 0.04
 # from sales, too close to call
 MEASURE_FLOOR, MEASURE_MARGIN = 0.5, 0.15
 MAX_FEW = 50  # columns with more distinct values are names, not categories of events
-
-
-def _like(phrase: str) -> str:
-    """A LIKE pattern for text containing ``phrase`` (its own wildcards match themselves
-    only loosely: each becomes one any-character)."""
-    return "%" + "".join("_" if c in "%_\\" else c for c in phrase.lower()) + "%"
 
 
 def _key(seg: list[Tok]) -> tuple[str, ...]:
