@@ -2,8 +2,8 @@
 same local model, one run.
 
 What it measures, on every question set (``--sets``, default all: ``lakelight`` — our own
-Superstore/Chinook/fail2ban questions — and the per-schema sets ``heldout_tpch`` (HELD OUT of
-the tuning loop), ``chinook_pascal``, ``lahman``, ``logs_fail2ban``; see
+Superstore/Chinook/fail2ban questions — and the per-schema sets ``heldout_movies`` (HELD OUT of
+the tuning loop), ``tpch``, ``chinook_pascal``, ``lahman``, ``logs_fail2ban``; see
 ``benchmarks/questions/README.md``), each against its own workspace:
 
 1. lakelight, scored by ``lakelight.rag.evaluate``: accuracy overall and per kind, citation hit
@@ -13,7 +13,7 @@ the tuning loop), ``chinook_pascal``, ``lahman``, ``logs_fail2ban``; see
    the answers of ``lakelight ask --no-llm``).
 2. The LangChain tutorial stack on the same questions, over the same data exported the way a
    user would: CSV files as they are (Superstore, the TPC-H tables), SQLite tables exported to
-   CSV (Chinook, Chinook-PascalCase, Lahman), log files through ``TextLoader`` split one
+   CSV (Chinook, Chinook-PascalCase, Lahman, movies), log files through ``TextLoader`` split one
    document per line (blank and ``#`` comment lines dropped, as lakelight drops them) ->
    ``CSVLoader`` for the CSVs -> ``HuggingFaceEmbeddings`` (the same local all-MiniLM-L6-v2,
    normalized) -> ``FAISS.from_documents`` -> ``as_retriever(k=4)`` -> the prompt "Answer the
@@ -35,7 +35,7 @@ the tuning loop), ``chinook_pascal``, ``lahman``, ``logs_fail2ban``; see
 Run it from the repository root (every set with LangChain: about an hour on 2 cores):
 
     .venv/bin/python benchmarks/ask.py --home .lakelight-eval --homes .evalhomes
-    .venv/bin/python benchmarks/ask.py --sets heldout_tpch,lahman --no-langchain
+    .venv/bin/python benchmarks/ask.py --sets tpch,lahman --no-langchain
     .venv/bin/python benchmarks/ask.py --sets lakelight --limit 8    # quick check
 
 ``--home`` is the lakelight set's workspace (default ``.lakelight-eval``), ``--homes`` the folder
@@ -115,6 +115,7 @@ CHINOOK_USED = (
     "MediaType",
 )
 DEFAULT_LANGCHAIN_TABLES = (SUPERSTORE_TABLE, *CHINOOK_USED, *LOG_FILES)
+SET_LOG_FILES = frozenset((*evalsets.LOG_SET_FILES, *evalsets.MOVIES_LOG_FILES))  # per-schema sets
 
 # A LangChain reply is a "don't know" (route "none") when it says so in one of these ways.
 DONT_KNOW = re.compile(
@@ -261,15 +262,16 @@ def export_set_for_langchain(
     """(table, file) for one of the extra sets: its CSV files as ingested, its SQLite tables
     exported to CSV, its log files as they are."""
     folder.mkdir(parents=True, exist_ok=True)
-    if name == "heldout_tpch":
+    if name == "tpch":
         return [(t, home / "tpch" / f"{t}.csv") for t in tables]
+    logs = [t for t in tables if t in SET_LOG_FILES]
+    files = [(t, evalsets.fail2ban_logs() / t) for t in logs]
     if name == "logs_fail2ban":
-        return [(t, evalsets.fail2ban_logs() / t) for t in tables]
+        return files
     db = home / f"{name}.db"
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    files: list[tuple[str, Path]] = []
     try:
-        for table in tables:
+        for table in (t for t in tables if t not in logs):
             cursor = conn.execute(f'SELECT * FROM "{table}"')
             columns = [d[0] for d in cursor.description]
             rows = [["" if v is None else str(v) for v in row] for row in cursor]
@@ -288,13 +290,15 @@ def set_tables(name: str, home: Path, items: Sequence[dict[str, Any]], spec: str
         return langchain_tables(spec, home)
     if spec.strip().lower() != "all":
         return used_tables(items)
-    if name == "heldout_tpch":
+    if name == "tpch":
         return list(evalsets.TPCH_TABLES)
     if name == "logs_fail2ban":
         return list(evalsets.LOG_SET_FILES)
+    logs = list(evalsets.MOVIES_LOG_FILES) if name == "heldout_movies" else []
     conn = sqlite3.connect(f"file:{home / f'{name}.db'}?mode=ro", uri=True)
     try:
-        return [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        sql = "SELECT name FROM sqlite_master WHERE type='table'"
+        return [n for (n,) in conn.execute(sql)] + logs
     finally:
         conn.close()
 
@@ -304,7 +308,7 @@ def langchain_documents(files: Sequence[tuple[str, Path]]) -> list[Any]:
     from langchain_core.documents import Document
 
     docs: list[Any] = []
-    logs = {*LOG_FILES, *evalsets.LOG_SET_FILES}
+    logs = {*LOG_FILES, *SET_LOG_FILES}
     for name, path in files:
         if name in logs:
             for doc in TextLoader(str(path), encoding="utf-8", autodetect_encoding=True).load():

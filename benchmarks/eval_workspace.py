@@ -17,11 +17,11 @@ Run it from the repository root (it embeds ~26k rows: minutes of CPU):
 
 ``--dry-run`` lists what would be ingested without loading anything.
 
-``--set NAME`` builds the workspace of another question set instead (``heldout_tpch``,
-``chinook_pascal``, ``lahman``, ``logs_fail2ban``; ``benchmarks/evalsets.py`` says what each
-holds), one set per workspace folder, e.g.
+``--set NAME`` builds the workspace of another question set instead (``heldout_movies``,
+``tpch``, ``chinook_pascal``, ``lahman``, ``logs_fail2ban``; ``benchmarks/evalsets.py`` says
+what each holds), one set per workspace folder, e.g.
 
-    .venv/bin/python benchmarks/eval_workspace.py --set heldout_tpch --home .evalhomes/heldout_tpch
+    .venv/bin/python benchmarks/eval_workspace.py --set tpch --home .evalhomes/tpch
 
 ``--check`` (after a build, or alone on a built workspace) confirms that every gold key of the
 set's questions is a record of the workspace, so the citation hit rate measures what it says.
@@ -165,7 +165,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def _dry_plan(name: str, home: Path) -> list[tuple[str, str | None, str | None]]:
     """What ``build`` would ingest for ``name``, without writing anything."""
-    if name == "heldout_tpch":
+    if name == "heldout_movies":
+        logs = evalsets.fail2ban_logs()
+        return [
+            (evalsets.sqlite_url(home / evalsets.MOVIES_DB), None, None),
+            *((str(logs / f), f, "log") for f in evalsets.MOVIES_LOG_FILES),
+        ]
+    if name == "tpch":
         return [(str(home / "tpch" / f"{t}.csv"), t, None) for t in evalsets.TPCH_TABLES]
     if name == "chinook_pascal":
         return [(evalsets.sqlite_url(home / "chinook_pascal.db"), None, None)]

@@ -4,10 +4,14 @@ the workspace builder (``benchmarks/eval_workspace.py --set NAME``).
 Every set reads files that ``scripts/fetch-data`` put in ``.data/`` (see
 ``benchmarks/questions/README.md``):
 
-- ``heldout_tpch``: TPC-H at scale factor 0.01 (``.data/tpch/``, made by PyPI ``tpchgen-cli``).
+- ``heldout_movies``: bokeh-sampledata's ``movies.db`` (its ``omdb`` and ``tomatoes`` tables,
+  one row per film each, matched by an undeclared ``ID``) copied as packaged, plus five fail2ban
+  logs in formats no other set ingests. HELD OUT of the tuning loop.
+- ``tpch``: TPC-H at scale factor 0.01 (``.data/tpch/``, made by PyPI ``tpchgen-cli``).
   All of region, nation, supplier and customer; every 15th order, its line items, and the parts
   and part-supplier rows those line items name. Written as one CSV file per table, cells exactly
-  as the generator wrote them, no declared keys. HELD OUT of the tuning loop.
+  as the generator wrote them, no declared keys. It was the held-out set until it was used for
+  tuning.
 - ``chinook_pascal``: the Chinook music store (``.data/chinook/``) under the names of Chinook's
   own published schema (``CustomerId``, ``BillingCountry``, ``UnitPrice``, ``SupportRepId``),
   loaded into a SQLite file without primary or foreign keys.
@@ -22,7 +26,9 @@ Record keys in the golds are the ones lakelight's own key rule gives these table
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +39,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 
-SETS = ("heldout_tpch", "chinook_pascal", "lahman", "logs_fail2ban")
+SETS = ("heldout_movies", "tpch", "chinook_pascal", "lahman", "logs_fail2ban")
 
 # --- TPC-H ------------------------------------------------------------------------------------
 
@@ -48,7 +54,7 @@ def _need(path: Path) -> Path:
 
 
 def tpch_tables() -> dict[str, pd.DataFrame]:
-    """The held-out TPC-H subset, cells as strings exactly as tpchgen-cli wrote them."""
+    """The TPC-H subset, cells as strings exactly as tpchgen-cli wrote them."""
     folder = _need(DATA / "tpch")
 
     def read(name: str) -> pd.DataFrame:
@@ -318,13 +324,43 @@ def fail2ban_logs() -> Path:
     return _need(DATA / "fail2ban" / "logs")
 
 
+# --- movies (held out) ------------------------------------------------------------------------
+
+MOVIES_DB = "heldout_movies.db"  # the copy under the workspace home
+MOVIES_TABLES = ("omdb", "tomatoes")
+# fail2ban logs of formats no other set ingests: bracketed ISO stamps (asterisk), bracketed
+# day/month/year (kerio), microsecond stamps (freeswitch), ISO with an offset (mongodb-auth),
+# epoch seconds (squid)
+MOVIES_LOG_FILES = ("asterisk", "kerio", "freeswitch", "mongodb-auth", "squid")
+
+
+def movies_db() -> Path:
+    """bokeh-sampledata's movies.db (the package is a dependency of lakelight's tests)."""
+    spec = importlib.util.find_spec("bokeh_sampledata")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("bokeh-sampledata is not installed: pip install -e '.[dev]'")
+    return _need(Path(next(iter(spec.submodule_search_locations))) / "_data" / "movies.db")
+
+
+def write_movies(path: Path) -> None:
+    """movies.db copied to ``path`` byte for byte: no key is declared in it (it has one plain
+    index on ``omdb.ID``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(movies_db(), path)
+
+
 # --- what each set ingests --------------------------------------------------------------------
 
 
 def prepare(name: str, home: Path) -> list[tuple[str, str | None, str | None]]:
     """Write the set's files under ``home`` and return its ingests: (source, table, format)."""
     steps: list[tuple[str, str | None, str | None]] = []
-    if name == "heldout_tpch":
+    if name == "heldout_movies":
+        write_movies(home / MOVIES_DB)
+        steps.append((sqlite_url(home / MOVIES_DB), None, None))
+        logs = fail2ban_logs()
+        steps += [(str(logs / f), f, "log") for f in MOVIES_LOG_FILES]
+    elif name == "tpch":
         for table, path in write_tpch(home / "tpch").items():
             steps.append((str(path), table, None))
     elif name == "chinook_pascal":
@@ -346,4 +382,4 @@ def sqlite_url(path: Path) -> str:
 
 
 def table_loaders() -> dict[str, Callable[[], dict[str, pd.DataFrame]]]:
-    return {"heldout_tpch": tpch_tables, "lahman": lahman_tables}
+    return {"tpch": tpch_tables, "lahman": lahman_tables}

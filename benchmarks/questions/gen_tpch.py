@@ -1,4 +1,5 @@
-"""heldout_tpch: questions over the TPC-H subset of ``benchmarks/evalsets.py`` (HELD OUT).
+"""tpch: questions over the TPC-H subset of ``benchmarks/evalsets.py`` (held out until it was
+used for tuning; ``heldout_movies`` is the held-out set now).
 
 Column names carry a table prefix and abbreviations (``c_acctbal``, ``o_totalprice``,
 ``l_shipmode``); no key or foreign key is declared. Lookups name rows the way people write them
