@@ -335,10 +335,10 @@ MOVIES_LOG_FILES = ("asterisk", "kerio", "freeswitch", "mongodb-auth", "squid")
 
 
 def movies_db() -> Path:
-    """bokeh-sampledata's movies.db (the package is a dependency of lakelight's tests)."""
+    """bokeh-sampledata's movies.db (the package is one of lakelight's dependencies)."""
     spec = importlib.util.find_spec("bokeh_sampledata")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("bokeh-sampledata is not installed: pip install -e '.[dev]'")
+        raise SystemExit("bokeh-sampledata is not installed: pip install -e .")
     return _need(Path(next(iter(spec.submodule_search_locations))) / "_data" / "movies.db")
 
 
