@@ -74,7 +74,8 @@ _SUPER_DESC = r"most|highest|largest|biggest|greatest|maximum|top|best|longest|h
 _SUPER_ASC = r"least|lowest|smallest|fewest|minimum|worst|shortest|cheapest|lightest"
 _SUPERLATIVE = re.compile(rf"(?<!\bat )\b({_SUPER_DESC}|{_SUPER_ASC})\b")
 _MOST_COMMON = re.compile(
-    r"\b(most|least) (?:common|frequent|frequently seen|popular|used|active|seen|occurring)\b"
+    r"\b(?:(?:used|seen|chosen|picked|ordered|bought) )?(most|least) (?:common(?:ly)?|often"
+    r"|frequent(?:ly)?(?: seen| used)?|popular|used|active|seen|occurring)\b"
 )
 _GROUP = re.compile(
     r"\b(?:grouped by|broken down by|breakdown by|split by|by|per|for each|for every|in each"
@@ -397,7 +398,14 @@ def _parse_times(q: Question) -> None:
         add(TimeSpec("last", seconds=n * UNITS[m.group(2)]), q.span(m))
 
 
+# a sign is a comparison with zero: "a negative balance", "positive profit"
+_SIGN = re.compile(r"\b(negative|positive|nonnegative|non-negative)\b")
+_SIGN_OPS = {"negative": "<", "positive": ">", "nonnegative": ">=", "non-negative": ">="}
+
+
 def _parse_comparisons(q: Question) -> None:
+    for m in _SIGN.finditer(q.joined):
+        q.comparisons.append(Comparison(_SIGN_OPS[m.group(1)], [0.0], [], q.span(m)))
     for rx, op in _CMP:
         for m in rx.finditer(q.joined):
             refs = [g for g in m.groups() if g]

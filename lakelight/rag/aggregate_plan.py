@@ -61,6 +61,15 @@ class TablePlanner(PlanState):
                 m.score == 1.0 and m.start == vm.start and m.end == vm.end for m in self.mentions
             ):
                 continue  # "how many users": the column, not a user named "user"
+            if any(
+                m.score == 1.0
+                and m.start <= vm.start
+                and vm.end <= m.end
+                and m.end - m.start > vm.end - vm.start
+                and any(m.src.column == r.column for r in vm.refs)
+                for m in self.mentions
+            ):
+                continue  # "which ship mode": the column's name, not its value SHIP
             options: dict[Source, list[Any]] = {}
             for ref in vm.refs:
                 src = self._source_of(ref.table, ref.column)
@@ -231,6 +240,8 @@ class TablePlanner(PlanState):
 
     def _comparisons(self) -> bool:
         for c in self.q.comparisons:
+            if not c.toks and any(i in self.used for i in range(*c.span)):
+                continue  # a sign word that is a value: sentiment "negative"
             m = self.near(c.span[0], NUMERIC, after=0, before=4, free=False, ids=False)
             m = m or self.near(c.span[1], NUMERIC, after=3, free=False, ids=False)
             if m is not None:

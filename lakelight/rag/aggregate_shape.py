@@ -16,6 +16,7 @@ GROUPABLE = ("string", "integer", "boolean")
 _SKIP = frozenset({"the", "a", "an", "each", "every", "all", "is", "are", "was", "were", "of"})
 _LABEL_NAMES = ("name", "title", "label")
 _UNITS = frozenset({"year", "month", "day", "hour"})
+_MONEY_WORDS = frozenset({"value", "amount", "worth"})  # "the total value of": no column's name
 _COUNT_SKIP = frozenset({"distinct", "different", "unique", "separate", "individual"})
 
 
@@ -76,6 +77,18 @@ def _person_group(p: PlanState) -> tuple[Source, list[Source]] | None:
         return None
     p.score += 1.0
     return found[0]
+
+
+def _own_rows(p: PlanState) -> tuple[Source, list[Source]] | None:
+    """The table's own rows, by their one key column, named by their name if they have one
+    (a customer's name, an order's number)."""
+    if len(p.t.primary_key) != 1 or p.t.key_origin == "row_number":
+        return None
+    key = _column_of(p.t, p.t.primary_key[0], ())
+    names = person_name_columns(p.t) or [
+        c for c in label_columns(p.t) if any(n in c.lower() for n in _LABEL_NAMES)
+    ]
+    return key, [_column_of(p.t, c, ()) for c in names] or [key]
 
 
 def _column_of(table: TableInfo, column: str, path: tuple[Hop, ...]) -> Source:
@@ -228,6 +241,8 @@ def resolve_shape(p: PlanState) -> Shape | None:
         group = _group_at(p, 1)
         if group is None and q.toks[0].norm == "who":
             group = _person_group(p)  # "who hit the most home runs": the rows' person
+        if group is None and 1 in p.table_span:
+            group = _own_rows(p)  # "which order has the highest total price": a row
         unit = q.toks[1].norm if len(q.toks) > 1 else ""
         if group is None and unit in _UNITS and (src := p.datetime_column()) is not None:
             group, bucket = (src, []), unit  # "which month brought in the most revenue"
@@ -331,8 +346,13 @@ def _scalar(p: PlanState) -> Shape | None:
     elif aggs["sum"]:
         m = _measure(p, aggs["sum"], NUMERIC, None)
         agg = "sum"
-        if m is None and p.q.toks[aggs["sum"][0]].norm == "how" and (src := p.money_column()):
-            # "how much did we invoice": the table's one money column
+        at = aggs["sum"][0]
+        said = p.q.toks[at].norm == "how" or (
+            at + 1 < len(p.q.toks) and p.q.toks[at + 1].norm in _MONEY_WORDS
+        )
+        if m is None and said and (src := p.money_column()):
+            # "how much did we invoice", "the total value of orders": the one money column
+            p.use(at + 1, at + 2)
             return Shape("sum", "sum", p.t, src)
     elif aggs["max"] or aggs["min"]:
         first_max = aggs["max"][0] if aggs["max"] else len(p.q.toks)

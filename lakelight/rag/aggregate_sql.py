@@ -138,9 +138,14 @@ class Shape:
 
     def _key_label(self) -> str:
         assert self.key is not None
-        if self.labels and self.labels[0].via:
+        if self.shows_labels():
             return " ".join(s.label for s in self.labels)
         return self.key.label
+
+    def shows_labels(self) -> bool:
+        """The groups are named by other columns than the key: a joined table's names, or a
+        row's own name beside its key."""
+        return bool(self.labels) and (self.labels[0].via or self.labels != [self.key])
 
     def sources(self) -> list[Source]:
         found = [f.src for f in self.filters] + self.labels
@@ -260,7 +265,7 @@ class _Builder:
         shape = self.shape
         key_name = shape.bucket or (shape.key.column if shape.key else "key")
         shown: list[tuple[exp.Expr, str]] = []
-        if with_labels and shape.labels and shape.labels[0].via:
+        if with_labels and shape.shows_labels():
             shown += [(self.col(s), s.column) for s in shape.labels]
         shown.append((self.key(), key_name))
         outputs = [exp.alias_(e.copy(), name, quoted=True) for e, name in shown]

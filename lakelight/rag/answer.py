@@ -25,7 +25,8 @@ from lakelight.rag.lookup import (
     Evidence,
     LookupAnswer,
     answer_lookup,
-    referenced_rows,
+    holds_written,
+    named_rows,
     row_match,
 )
 from lakelight.rag.meaning import ColumnMeanings
@@ -267,7 +268,7 @@ class Asker:
         feedback_scopes: Sequence[str] = (),
     ) -> Answer:
         t0 = time.perf_counter()
-        named = referenced_rows(question, tables, self.catalog)
+        named, missing = named_rows(question, tables, self.catalog)
         # a row the question names by key answers without search (and without loading the
         # embedding model); search runs when those rows do not answer
         found = (
@@ -287,6 +288,10 @@ class Asker:
             )
             timings["retrieval_ms"] = _ms(t0)
             evidence = [Evidence(h.source, h.table, h.key, h.row) for h in hits]
+            gone = [r for r in missing if not holds_written(r, evidence[:3])]
+            if not named and gone:
+                ref = gone[0]  # "order 99,999": no such row, and no other row is it
+                return Answer(f"{NO_ANSWER} The data has no {ref.table.name} {ref.key}.", "none")
             if not named and not _relevant(question, hits, evidence, self.settings.relevance_floor):
                 return Answer(NO_ANSWER, "none")
             found = answer_lookup(question, evidence, tables, self.catalog, named, self.meanings)

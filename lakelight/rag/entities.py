@@ -37,6 +37,7 @@ def normalize_numbers(text: str) -> str:
 class KeyRef:
     table: TableInfo
     key: str  # as the catalog keys the record: parts joined by "/"
+    written: tuple[str, ...] = ()  # each part as the question writes it ("000000137")
 
 
 def _names(table: TableInfo, column: str, single: bool) -> list[str]:
@@ -74,5 +75,14 @@ def key_references(question: str, tables: list[TableInfo]) -> list[KeyRef]:
                 break
             parts.append(values[0])
         else:
-            found.append(KeyRef(table, "/".join(parts)))
+            keys = [_as_key(table, c, v) for c, v in zip(columns, parts, strict=True)]
+            found.append(KeyRef(table, "/".join(keys), tuple(parts)))
     return found
+
+
+def _as_key(table: TableInfo, column: str, value: str) -> str:
+    """A value of an integer key as the catalog keys it: "Customer#000000137" names 137."""
+    col = next((c for c in table.columns if c.name == column), None)
+    if col is not None and col.type == "integer" and value.isdigit():
+        return str(int(value))
+    return value

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from lakelight.index.catalog import Catalog, TableInfo
 from lakelight.index.materialize import KEY_COLUMN, table_for
-from lakelight.rag.entities import key_references
+from lakelight.rag.entities import KeyRef, key_references, normalize_numbers
 from lakelight.rag.linking import acronym_at, column_terms, person_name_columns, table_form
 from lakelight.rag.meaning import ColumnMeanings
 from lakelight.rag.words import (
@@ -82,7 +82,7 @@ def asked_columns(question: str, table: TableInfo, row: dict[str, Any]) -> list[
     qwords = {s for w in content_words(question) for s in stems(w)}
     spoken = words(question)
     capitalized = frozenset(fold(w) for m in _PROPER.finditer(question) for w in words(m.group(0)))
-    folded_q = fold(question)
+    folded_q = fold(normalize_numbers(question))  # "order 10,080" states key 10080
     scored: list[tuple[float, str]] = []
     for name in (c.name for c in table.columns):
         cw = column_words(table, name)
@@ -274,19 +274,15 @@ def _stated(question: str, value: Any) -> bool:
     return len(text) >= 2 and fold(text) in fold(question)
 
 
-def _chain(
-    question: str, table: TableInfo, best: Evidence, tables: list[TableInfo], catalog: Catalog
-) -> tuple[LookupAnswer, bool] | None:
-    """A table the question names that the best row reaches through foreign keys, one to
-    three hops away ("which region is customer 42 in": customer → nation → region). The flag
-    says the answer goes beyond naming the next row: a column the question names, or a
-    farther table."""
-    qwords = set(content_words(question))
-    source_words = [column_words(table, c.name) for c in table.columns]
+def _reachable(
+    table: TableInfo, tables: list[TableInfo]
+) -> list[tuple[TableInfo, list[tuple[str, Link]]]]:
+    """The tables ``table``'s foreign keys reach in one to three hops, nearest first, each
+    with its path of (column, link)."""
     frontier: list[tuple[TableInfo, list[tuple[str, Link]]]] = [(table, [])]
     seen = {table.id}
-    best_found: tuple[tuple[bool, int], TableInfo, list[tuple[str, Link]], list[str]] | None = None
-    for hops in range(1, MAX_HOPS + 1):
+    out: list[tuple[TableInfo, list[tuple[str, Link]]]] = []
+    for _ in range(MAX_HOPS):
         reached: list[tuple[TableInfo, list[tuple[str, Link]]]] = []
         for here, path in frontier:
             for column, link in links(here, tables).items():
@@ -294,29 +290,52 @@ def _chain(
                     continue
                 seen.add(link.target.id)
                 reached.append((link.target, [*path, (column, link)]))
-        for there, path in reached:
-            own = table_words(there)
-            # the question must name the table, or the key that leads to it ("support rep"):
-            # the last hop's key, since a key named earlier leads to a nearer table
-            key, before = path[-1][0], path[-2][1].target if len(path) > 1 else table
-            named = own <= qwords or bool((cw := column_words(before, key)) and cw <= qwords)
-            if not named:
-                continue
-            onward = links(there, tables)  # a key pointing further is no answer: follow it
-            asked = [
-                c.name
-                for c in there.columns
-                if c.name not in onward
-                and (cw := column_words(there, c.name))
-                and cw <= qwords
-                and not cw <= own
-                and cw not in source_words  # "the customer with email x": x's column
-            ]
-            # a column the question names beats a table it names; farther beats nearer
-            rank = (bool(asked), hops)
-            if best_found is None or rank > best_found[0]:
-                best_found = (rank, there, path, asked)
+        out += reached
         frontier = reached
+    return out
+
+
+def _chain(
+    question: str,
+    table: TableInfo,
+    best: Evidence,
+    tables: list[TableInfo],
+    catalog: Catalog,
+    meant: frozenset[int] = frozenset(),
+) -> tuple[LookupAnswer, bool] | None:
+    """A table the question names that the best row reaches through foreign keys, one to
+    three hops away ("which region is customer 42 in": customer → nation → region). The flag
+    says the answer goes beyond naming the next row: a column the question names, or a
+    farther table. ``meant``: ids of tables the question names by meaning ("country" for
+    ``nation``)."""
+    qwords = set(content_words(question))
+    source_words = [column_words(table, c.name) for c in table.columns]
+    best_found: tuple[tuple[bool, int], TableInfo, list[tuple[str, Link]], list[str]] | None = None
+    for there, path in _reachable(table, tables):
+        hops = len(path)
+        own = table_words(there)
+        # the question must name the table, or the key that leads to it ("support rep"):
+        # the last hop's key, since a key named earlier leads to a nearer table
+        key, before = path[-1][0], path[-2][1].target if len(path) > 1 else table
+        named = own <= qwords or bool((cw := column_words(before, key)) and cw <= qwords)
+        if not named and there.id not in meant:
+            continue
+        onward = links(there, tables)  # a key pointing further is no answer: follow it
+        asked = [
+            c.name
+            for c in there.columns
+            if c.name not in onward
+            and (cw := column_words(there, c.name))
+            and cw <= qwords
+            and not cw <= own
+            and cw not in source_words  # "the customer with email x": x's column
+        ]
+        if hops == 1 and not asked and _stated(question, best.row.get(key)):
+            continue  # "units of part 450 ...": the question gives that row, asks for no more
+        # a column the question names beats a table it names; farther beats nearer
+        rank = (bool(asked), hops)
+        if best_found is None or rank > best_found[0]:
+            best_found = (rank, there, path, asked)
     if best_found is None:
         return None
     found = _walk(table, best, best_found[2], best_found[3], catalog)
@@ -407,7 +426,11 @@ def answer_lookup(
     if not asked:
         # a linked table the question names ("which employee supports them?")
         qwords = set(content_words(question))
-        asked = [c for c, link in linked.items() if table_words(link.target) <= qwords][:1]
+        asked = [
+            c
+            for c, link in linked.items()
+            if table_words(link.target) <= qwords and not _stated(question, best.row.get(c))
+        ][:1]  # (not the order "line 5 of order 12,039" names the row by)
     if (not asked or all(c in linked for c in asked)) and _names_found(question, hits, tables):
         # the asked-for value may sit in a table the keys reach: "the country of the
         # customer of invoice 98", "the region of customer 42"
@@ -425,6 +448,13 @@ def answer_lookup(
             return child
     if not asked and meanings is not None:
         asked = meanings.asked(question, table, best.row)
+        if not asked and _names_found(question, hits, tables):
+            # a linked table named by meaning: "which country is customer 42 in" (nation)
+            reachable = [t for t, _ in _reachable(table, tables)]
+            meant = meanings.tables(question, table, best.row, reachable)
+            chained = _chain(question, table, best, tables, catalog, meant) if meant else None
+            if chained is not None:
+                return chained[0]
     if not _names_found(question, hits, tables):
         return None  # a name in the question that no retrieved row holds ("Hans Gruber")
 
@@ -518,6 +548,8 @@ def typed_columns(
         hints, types = _WHERE_HINTS, ("string",)
     elif wh == "how much":
         hints, types = _MONEY_HINTS, ("float", "integer")
+    elif wh == "how many":
+        return _count_column(question, table, row, meanings)
     else:
         return []
     qstems = {s for s in stems(question) if len(s) >= 3}
@@ -547,8 +579,34 @@ def typed_columns(
     return [next(c for c in candidates if c in close)]  # the most specific of the closest
 
 
+def _count_column(
+    question: str,
+    table: TableInfo,
+    row: dict[str, Any] | None,
+    meanings: ColumnMeanings | None,
+) -> list[str]:
+    """ "How many units were on line 5": the row's count, an integer column that is no key,
+    the one nearest in meaning to the question's words if it is near enough (a player's
+    birth year is no answer to "how many home runs")."""
+    if row is None or meanings is None:
+        return []
+    keys = {*table.primary_key, *(f.column for f in table.foreign_keys)}
+    candidates = [
+        c.name
+        for c in table.columns
+        if c.type == "integer" and c.name not in keys and value_text(row.get(c.name))
+    ]
+    ranked = meanings.rank(question, table, row, candidates) if candidates else []
+    return [ranked[0][1]] if ranked and ranked[0][0] >= COUNT_FLOOR else []
+
+
+# how near a count column's words must be to "how many <words>": "unit"/"quantity" 0.58,
+# "home run"/"birth year" 0.21
+COUNT_FLOOR = 0.5
+
 _IMPERATIVE = re.compile(r"^\W*(show|list|find|give|get|display|search|look|fetch)\b", re.I)
-_PROPER = re.compile(r"(?<=[\w,;:] )[A-Z][\w'-]+|['\"“]([^'\"”]{2,60})['\"”]")
+# a capitalized word, or a quoted name (a quote mark is no apostrophe: "what's", "Ruth's")
+_PROPER = re.compile(r"(?<=[\w,;:] )[A-Z][\w'-]+|(?<!\w)['\"“]([^'\"”]{2,60})['\"”](?!\w)")
 
 
 def _names_another_table(
@@ -588,11 +646,31 @@ def _names_found(question: str, hits: list[Evidence], tables: list[TableInfo]) -
 def referenced_rows(question: str, tables: list[TableInfo], catalog: Catalog) -> list[Evidence]:
     """Rows a question names by table and key: "invoice #100", "order 12,345", "line 3 of
     order 12,345" (see ``entities``)."""
+    return named_rows(question, tables, catalog)[0]
+
+
+def named_rows(
+    question: str, tables: list[TableInfo], catalog: Catalog
+) -> tuple[list[Evidence], list[KeyRef]]:
+    """``referenced_rows``, and the keys the question names that no row has ("order
+    99,999" when orders stop at 60,000)."""
     found: list[Evidence] = []
+    missing: list[KeyRef] = []
     for ref in key_references(question, tables):
-        for key, row in rows_by_key(catalog, ref.table, [ref.key]):
-            found.append(Evidence(ref.table.source, ref.table.name, key, row))
-    return found
+        rows = rows_by_key(catalog, ref.table, [ref.key])
+        found += [Evidence(ref.table.source, ref.table.name, key, row) for key, row in rows]
+        if not rows:
+            missing.append(ref)
+    return found, missing
+
+
+def holds_written(ref: KeyRef, hits: list[Evidence]) -> bool:
+    """Some row holds the key as the question writes it, in any cell: then the question
+    may name that row by another column ("Customer#000000137" is also a name)."""
+    parts = [fold(p) for p in ref.written if p]
+    return any(
+        all(any(p in fold(value_text(v)) for v in h.row.values()) for p in parts) for h in hits
+    )
 
 
 def _label(table: TableInfo, column: str) -> str:

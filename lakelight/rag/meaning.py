@@ -63,13 +63,7 @@ class ColumnMeanings:
         first. The question's words that the row's values hold (the name that found it) and
         numbers and the table's own name are left out: they identify the row, they do not ask
         about it."""
-        held = {fold(w) for v in row.values() for w in words(value_text(v)[:300])}
-        held |= set(table_form(table)[0])  # "invoice 250" names the row, asks for no column
-        spans = [
-            w
-            for w in content_words(question)
-            if not w.isdigit() and fold(w) not in held and singular(fold(w)) not in held
-        ]
+        spans = _spans(question, table, row)
         if not spans:
             return []
         if len(spans) > 1:
@@ -99,7 +93,42 @@ class ColumnMeanings:
             scored.append((best + support + SHARED_WORD_BONUS * shared, col))
         return sorted(scored, reverse=True)
 
+    def tables(
+        self, question: str, table: TableInfo, row: dict[str, Any], candidates: list[TableInfo]
+    ) -> frozenset[int]:
+        """Ids of the ``candidates`` (tables the row links to) that one of the question's
+        words names by meaning: "which country is customer 42 in" for ``nation``."""
+        spans = _spans(question, table, row)
+        named = [(t, " ".join(table_form(t)[0])) for t in candidates]
+        named = [(t, text) for t, text in named if len(text) >= 3]
+        if not spans or not named:
+            return frozenset()
+        sims = self._vectors(spans) @ self._vectors([text for _, text in named]).T
+        return frozenset(t.id for j, (t, _) in enumerate(named) if sims[:, j].max() >= THRESHOLD)
+
     def asked(self, question: str, table: TableInfo, row: dict[str, Any]) -> list[str]:
         """The column the question asks about by meaning, if one clears the threshold."""
         ranked = self.rank(question, table, row)
         return [ranked[0][1]] if ranked and ranked[0][0] >= THRESHOLD else []
+
+
+def _spans(question: str, table: TableInfo, row: dict[str, Any]) -> list[str]:
+    """The question's words that may ask about the row: not its numbers, not the words its
+    values hold (the name that found it), not the table's own name ("invoice 250" names the
+    row, asks for no column)."""
+    held = {fold(w) for v in row.values() for w in words(value_text(v)[:300])}
+    held |= set(table_form(table)[0])
+    # the words of its keys name the row or its links ("line 5 of order 12,039")
+    for col in {*table.primary_key, *(f.column for f in table.foreign_keys)}:
+        held |= {t for t in column_terms(table, col) if t not in KEY_WORDS}
+    return [
+        w
+        for w in content_words(question)
+        if not any(ch.isdigit() for ch in w)
+        and w not in _ASKING
+        and fold(w) not in held
+        and singular(fold(w)) not in held
+    ]
+
+
+_ASKING = frozenset({"many", "much"})  # of "how many", "how much": they ask, they name nothing

@@ -245,7 +245,11 @@ class PlanState:
         money = [
             c
             for c in self.t.columns
-            if c.type in NUMERIC and column_form(self.t, c.name)[1] in MONEY
+            if c.type in NUMERIC
+            and (
+                column_form(self.t, c.name)[1] in MONEY
+                or (column_terms(self.t, c.name) or [""])[-1] in MONEY
+            )  # "o_totalprice": a total price
         ]
         return self.own(money[0].name) if len(money) == 1 else None
 

@@ -4,6 +4,7 @@ and value that hold them. Built once per catalog generation and shared by every 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,19 @@ def value_key(text: str) -> tuple[str, ...] | None:
         return None
     key = tuple(t.norm for t in tokenize(text) if t.kind != "sym" and t.norm)
     return key if 0 < len(key) <= MAX_VALUE_TOKENS else None
+
+
+# a rank written before a value: "1-URGENT", "2. High", "3) medium"
+_RANKED = re.compile(r"^\s*\d{1,2}\s*[-.):]\s*(?=[^\W\d])")
+
+
+def _keys_of(value: str) -> list[tuple[str, ...]]:
+    """The keys a value is found by: its own, and without a rank before it ("urgent" for
+    "1-URGENT": people say the word, not the rank)."""
+    keys = [value_key(value)]
+    if (ranked := _RANKED.match(value)) is not None:
+        keys.append(value_key(value[ranked.end() :]))
+    return [k for k in dict.fromkeys(keys) if k]
 
 
 class ValueIndex:
@@ -126,8 +140,9 @@ class ValueIndex:
                         numbers[(t.sql_name, c.name)] = frozenset(float(v) for v, _ in rows)
                         continue
                     for value, n in rows:
-                        if key := value_key(str(value)):
-                            values[key].append(ValueRef(t.sql_name, c.name, value, int(n)))
+                        ref = ValueRef(t.sql_name, c.name, value, int(n))
+                        for key in _keys_of(str(value)):
+                            values[key].append(ref)
         return cls(engine, tables, dict(values), numbers, distinct, texts)
 
     def matches(self, q: Question) -> list[ValueMatch]:

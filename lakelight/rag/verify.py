@@ -11,7 +11,7 @@ from lakelight.rag.words import fold, numbers, value_text, words
 
 # Capitalized words not at a sentence start, and quoted strings: the "named values" of a text.
 _NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
-_QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
+_QUOTED = re.compile(r"(?<!\w)[\"“']([^\"”']{2,80})[\"”'](?!\w)")  # no apostrophe
 _ALLOWED_WORDS = frozenset({"the", "a", "an", "row", "rows", "table", "according", "yes", "no"})
 
 
