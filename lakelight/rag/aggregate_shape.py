@@ -227,6 +227,7 @@ def resolve_shape(p: PlanState) -> Shape | None:
     q = p.q
     kind, limit, descending = "", None, True
     group: tuple[Source, list[Source]] | None = None
+    own: tuple[Source, list[Source]] | None = None
     bucket: str | None = None
     if q.top:
         group = _group_at(p, q.top[2])
@@ -242,7 +243,7 @@ def resolve_shape(p: PlanState) -> Shape | None:
         if group is None and q.toks[0].norm == "who":
             group = _person_group(p)  # "who hit the most home runs": the rows' person
         if group is None and 1 in p.table_span:
-            group = _own_rows(p)  # "which order has the highest total price": a row
+            group = own = _own_rows(p)  # "which order has the highest total price": a row
         unit = q.toks[1].norm if len(q.toks) > 1 else ""
         if group is None and unit in _UNITS and (src := p.datetime_column()) is not None:
             group, bucket = (src, []), unit  # "which month brought in the most revenue"
@@ -269,7 +270,10 @@ def resolve_shape(p: PlanState) -> Shape | None:
     if p.ambiguous:
         return None
     if group is not None:
-        return _keyed(p, kind, group, bucket, limit, descending)
+        shape = _keyed(p, kind, group, bucket, limit, descending)
+        if shape is not None and own is not None and shape.measure is None:
+            return None  # a row's own count is 1: "which customer spent the most" joins
+        return shape
     if q.asks_which_value() and not any(p.aggs.values()) and not q.superlative:
         return _which(p)
     return _scalar(p)

@@ -76,13 +76,15 @@ def key_references(question: str, tables: list[TableInfo]) -> list[KeyRef]:
             parts.append(values[0])
         else:
             keys = [_as_key(table, c, v) for c, v in zip(columns, parts, strict=True)]
-            found.append(KeyRef(table, "/".join(keys), tuple(parts)))
+            if all(k is not None for k in keys):
+                found.append(KeyRef(table, "/".join(k or "" for k in keys), tuple(parts)))
     return found
 
 
-def _as_key(table: TableInfo, column: str, value: str) -> str:
-    """A value of an integer key as the catalog keys it: "Customer#000000137" names 137."""
+def _as_key(table: TableInfo, column: str, value: str) -> str | None:
+    """A value of the key as the catalog keys it: "Customer#000000137" names 137. None
+    when it cannot be one: "album IV" names no integer key."""
     col = next((c for c in table.columns if c.name == column), None)
-    if col is not None and col.type == "integer" and value.isdigit():
-        return str(int(value))
-    return value
+    if col is None or col.type != "integer":
+        return value
+    return str(int(value)) if value.isdigit() else None

@@ -274,6 +274,12 @@ def _stated(question: str, value: Any) -> bool:
     return len(text) >= 2 and fold(text) in fold(question)
 
 
+def _asks_which(question: str, table: TableInfo) -> bool:
+    """The question asks "which/what <table>": "which invoice does line 2 belong to"."""
+    found = re.match(r"\W*(?:which|what)\s+([\w\s]+)", question, re.I)
+    return found is not None and table_words(table) <= set(content_words(found.group(1))[:2])
+
+
 def _reachable(
     table: TableInfo, tables: list[TableInfo]
 ) -> list[tuple[TableInfo, list[tuple[str, Link]]]]:
@@ -330,7 +336,12 @@ def _chain(
             and not cw <= own
             and cw not in source_words  # "the customer with email x": x's column
         ]
-        if hops == 1 and not asked and _stated(question, best.row.get(key)):
+        if (
+            hops == 1
+            and not asked
+            and _stated(question, best.row.get(key))
+            and not _asks_which(question, there)
+        ):
             continue  # "units of part 450 ...": the question gives that row, asks for no more
         # a column the question names beats a table it names; farther beats nearer
         rank = (bool(asked), hops)
@@ -429,7 +440,8 @@ def answer_lookup(
         asked = [
             c
             for c, link in linked.items()
-            if table_words(link.target) <= qwords and not _stated(question, best.row.get(c))
+            if table_words(link.target) <= qwords
+            and (not _stated(question, best.row.get(c)) or _asks_which(question, link.target))
         ][:1]  # (not the order "line 5 of order 12,039" names the row by)
     if (not asked or all(c in linked for c in asked)) and _names_found(question, hits, tables):
         # the asked-for value may sit in a table the keys reach: "the country of the
@@ -597,12 +609,20 @@ def _count_column(
         if c.type == "integer" and c.name not in keys and value_text(row.get(c.name))
     ]
     ranked = meanings.rank(question, table, row, candidates) if candidates else []
-    return [ranked[0][1]] if ranked and ranked[0][0] >= COUNT_FLOOR else []
+    if not ranked or ranked[0][0] < COUNT_FLOOR:
+        return []
+    counted = re.search(r"\bhow\s+many\s+([\w-]+)", question, re.I)
+    noun = counted.group(1) if counted else ""
+    if meanings.similarity(noun, table, ranked[0][1]) < COUNTED_FLOOR:
+        return []  # "how many beats per minute": beats are not milliseconds
+    return [ranked[0][1]]
 
 
 # how near a count column's words must be to "how many <words>": "unit"/"quantity" 0.58,
-# "home run"/"birth year" 0.21
+# "home run"/"birth year" 0.21; and the thing counted alone: "unit"/"available quantity"
+# 0.42, "beat"/"millisecond" 0.26 (where "minute" is 0.58 from it)
 COUNT_FLOOR = 0.5
+COUNTED_FLOOR = 0.4
 
 _IMPERATIVE = re.compile(r"^\W*(show|list|find|give|get|display|search|look|fetch)\b", re.I)
 # a capitalized word, or a quoted name (a quote mark is no apostrophe: "what's", "Ruth's")

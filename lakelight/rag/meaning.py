@@ -106,6 +106,12 @@ class ColumnMeanings:
         sims = self._vectors(spans) @ self._vectors([text for _, text in named]).T
         return frozenset(t.id for j, (t, _) in enumerate(named) if sims[:, j].max() >= THRESHOLD)
 
+    def similarity(self, text: str, table: TableInfo, column: str) -> float:
+        """How near ``text`` is in meaning to ``column``'s description."""
+        described = " ".join(t for t in column_terms(table, column) if t not in KEY_WORDS)
+        vectors = self._vectors([text, described or column])
+        return float(vectors[0] @ vectors[1])
+
     def asked(self, question: str, table: TableInfo, row: dict[str, Any]) -> list[str]:
         """The column the question asks about by meaning, if one clears the threshold."""
         ranked = self.rank(question, table, row)
@@ -125,10 +131,6 @@ def _spans(question: str, table: TableInfo, row: dict[str, Any]) -> list[str]:
         w
         for w in content_words(question)
         if not any(ch.isdigit() for ch in w)
-        and w not in _ASKING
         and fold(w) not in held
         and singular(fold(w)) not in held
     ]
-
-
-_ASKING = frozenset({"many", "much"})  # of "how many", "how much": they ask, they name nothing
