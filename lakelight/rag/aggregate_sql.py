@@ -145,7 +145,7 @@ class Shape:
     def shows_labels(self) -> bool:
         """The groups are named by other columns than the key: a joined table's names, or a
         row's own name beside its key."""
-        return bool(self.labels) and (self.labels[0].via or self.labels != [self.key])
+        return bool(self.labels) and (bool(self.labels[0].via) or self.labels != [self.key])
 
     def sources(self) -> list[Source]:
         found = [f.src for f in self.filters] + self.labels

@@ -38,8 +38,9 @@ def word_stem(word: str) -> str:
 
 def same_word(a: str, b: str) -> bool:
     """Two forms of one word: equal, equal stems, or the shorter one (five letters or more)
-    the start of the other but for its last letter (verification / verify, permitted /
-    permit; not internet / international, auth / author)."""
+    the start of the other but for its last letter, and the rest of the longer one an ending
+    (verification / verify, permitted / permit; not internet / international, auth / author,
+    mysql / mysqladmin)."""
     if a == b or word_stem(a) == word_stem(b):
         return True
     if not (a.isalpha() and b.isalpha()):
@@ -52,7 +53,11 @@ def same_word(a: str, b: str) -> bool:
         if x != y:
             break
         common += 1
-    return common >= shorter - 1
+    rest = max(a, b, key=len)[common:]  # an ending, not another word: mysql / mysqladmin
+    return common >= shorter - 1 and (len(rest) <= 4 or rest in _LONG_ENDINGS)
+
+
+_LONG_ENDINGS = frozenset({"ation", "ations", "ication", "ications", "ments", "ities", "ively"})
 
 
 def like_pattern(phrase: str) -> str:

@@ -182,6 +182,16 @@ CASES: list[tuple[str, str | None, Expect]] = [
      lambda f: Scalar(f.ss[f.ss.State == "California"].City.nunique())),
     ("Which segment is the most profitable?", None,
      lambda f: Top(f.ss.groupby("Segment").Profit.sum(), 1)),
+    # a sign is a comparison with zero; "used most often" is the most common value
+    ("How many orders had a negative profit?", SS,
+     lambda f: Scalar((f.ss.Profit < 0).sum())),
+    ("How many orders made a positive profit in the West?", SS,
+     lambda f: Scalar(((f.ss.Profit > 0) & (f.ss.Region == "West")).sum())),
+    ("Which ship mode is used most often?", SS,
+     lambda f: Top(f.ss["Ship Mode"].value_counts(), 1)),
+    # a row of the table itself, named by its name: the invoice with the highest total
+    ("Which invoice has the highest total?", None,
+     lambda f: Top(f.ch["Invoice"].set_index("id").total, 1)),
     # fail2ban logs. Ingest labels events, so other auth logs have failed password and invalid
     # user events too: a question that names no table is ambiguous there, so these name it.
     ("Which IP had the most failed SSH logins?", None,

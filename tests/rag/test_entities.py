@@ -57,3 +57,12 @@ def test_a_composite_key_is_named_by_its_parts() -> None:
 
 def test_row_numbers_are_not_keys_people_name() -> None:
     assert key_references("note 5", [BY_ROW]) == []
+
+
+def test_a_ranked_value_is_found_by_its_words() -> None:
+    from lakelight.rag.values import _keys_of
+
+    assert _keys_of("1-URGENT") == [("1", "urgent"), ("urgent",)]
+    assert ("not", "specified") in _keys_of("4-NOT SPECIFIED")
+    assert _keys_of("2016 Q1") == [("2016", "q1")]  # a year is no rank
+    assert _keys_of("A-1") == [("a", "1")]
