@@ -58,6 +58,22 @@ def key_columns(table: TableInfo) -> list[str]:
     return []
 
 
+def _fresh_keys(table: TableInfo, sample: pd.DataFrame) -> set[str]:
+    """The key columns made fresh: a one-column key, and the parts of a composite key that
+    are unique alone. A part that repeats (the year and the team of a team's season) is an
+    attribute like any other: made fresh it would leave the real range and the real values
+    (years after the last real one), losing its shape and every relation it has."""
+    keys = key_columns(table)
+    if len(keys) < 2:
+        return set(keys)
+    fresh = set()
+    for name in keys:
+        present = sample[name].dropna() if name in sample else pd.Series(dtype=object)
+        if present.astype(str).is_unique:
+            fresh.add(name)
+    return fresh
+
+
 def plan_columns(
     table: TableInfo,
     sample: pd.DataFrame,
@@ -66,7 +82,7 @@ def plan_columns(
 ) -> list[ColumnPlan]:
     """A plan for every column of ``table``; ``sample`` is a sample of the whole table (not
     just the examples), so the plan does not change with the conditions."""
-    keys = set(key_columns(table))
+    keys = _fresh_keys(table, sample)
     plans: dict[str, ColumnPlan] = {}
     for col in table.columns:
         if col.name == KEY_COLUMN:
