@@ -130,24 +130,39 @@ _LEVELS = (Target("balanced", 0.30, 0.90), Target("high", 0.45, 0.85))
 
 
 def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -> dict[str, Any]:
-    """Pilot runs of ``PILOT_ROWS`` rows: the plain model, then each recipe from mild to strong
-    until ``target`` and the named levels are reached, each scored by the quality report.
+    """Pilot runs of ``PILOT_ROWS`` rows, each scored by the quality report: the plain model,
+    the plain model with the ``far`` lever at each level's protection it misses, then each
+    recipe from mild to strong until ``target`` and the named levels are reached.
     Returns the pilots, the choice per level and the levers ``chosen`` for ``target``."""
     wanted = [target, *(t for t in _LEVELS if t.name != target.name)]
     pilots: list[Pilot] = []
     noise = 0.0
-    for privacy in (LOW, *RECIPES):
-        pilot = replace(request, n=min(request.n, PILOT_ROWS), privacy=privacy)
-        run = synthesizer.run(pilot, lambda _: None)
+
+    def reached() -> bool:
+        return all(any(p.meets(t) for p in pilots) for t in wanted)
+
+    def pilot(privacy: Privacy) -> Pilot:
+        nonlocal noise
+        run = synthesizer.run(
+            replace(request, n=min(request.n, PILOT_ROWS), privacy=privacy), lambda _: None
+        )
         if not pilots:  # a pilot's quality, plus what its smaller size alone costs
             final = min(request.n, QUALITY_ROWS)
             noise = _sampling_loss(run, len(run.sample)) - _sampling_loss(run, final)
         pilots.append(_scored(privacy, quality_of(run), noise))
-        quality = pilots[-1].quality
-        if all(any(p.meets(t) for p in pilots) for t in wanted) or (
-            len(pilots) > 1 and quality is not None and quality < min(t.quality for t in wanted)
-        ):
-            break  # every level reached, or the levers only get stronger from here
+        return pilots[-1]
+
+    plain = pilot(LOW)
+    # the plain model with the far lever at each target's protection: the fewest changes
+    for t in sorted(wanted, key=lambda t: t.protection):
+        if t.protection > 0 and not plain.meets(t):
+            pilot(Privacy(far=t.protection))
+    for privacy in RECIPES:  # mild to strong
+        if reached():
+            break
+        quality = pilot(privacy).quality
+        if quality is not None and quality < min(t.quality for t in wanted):
+            break  # the levers only get stronger from here
     levels = {"low": (pilots[0], True)}
     levels.update({t.name: choose(t, pilots) for t in wanted if t.protection > 0})
     chosen, met = levels.get(target.name, (pilots[0], True))

@@ -25,6 +25,7 @@ import pandas as pd
 from lakelight.generate.frames import labels
 from lakelight.index.catalog import TableInfo
 from lakelight.index.materialize import KEY_COLUMN
+from lakelight.naming import column_words
 
 Kind = Literal[
     "key", "pii", "numeric", "categorical", "derived", "identifier", "text", "constant", "empty"
@@ -32,6 +33,7 @@ Kind = Literal[
 
 # Integer columns with these names are codes, not quantities: never interpolated.
 _CODE_NAME = re.compile(r"(zip|postal|post_?code|code|phone|fax|_id$|^id$|id$|number$|_no$)", re.I)
+_TIME_WORDS = {"year", "years", "month", "season"}
 _ID_LIKE = re.compile(r"^[\w.:/#-]+$")
 TEXT_MIN_WORDS = 4.0  # mean words per value above which a varied string column is free text
 NAMES_SHARE = 0.9  # a string column this nearly unique holds names of things, made new
@@ -104,7 +106,7 @@ def plan_columns(
         elif distinct == 1 and len(present) > 1:
             plans[col.name] = ColumnPlan(col.name, "constant", col.type, why="one value")
         elif col.type in ("float", "datetime") or (
-            col.type == "integer" and not _CODE_NAME.search(col.name)
+            col.type == "integer" and (not _CODE_NAME.search(col.name) or _counts_time(col.name))
         ):
             plans[col.name] = ColumnPlan(col.name, "numeric", col.type)
         elif col.type == "string" and share >= 0.5 and distinct > 20:
@@ -128,6 +130,12 @@ def plan_columns(
             plans[col.name] = ColumnPlan(col.name, "categorical", col.type)
     _mark_derived(plans, sample)
     return [plans[c.name] for c in table.columns if c.name in plans]
+
+
+def _counts_time(name: str) -> bool:
+    """A year or a month is an ordered quantity even when its name ends like a code's
+    (``yearID``): its neighbours are near in time, so it is interpolated and correlated."""
+    return bool(_TIME_WORDS & set(column_words(name)))
 
 
 def _codes(texts: pd.Series) -> bool:

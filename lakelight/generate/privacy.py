@@ -19,7 +19,10 @@ measurement on real tables (README, "Synthesis" benchmark):
   rare value no longer points at the few rows that hold it), and smaller strata are not
   fitted alone;
 - ``dcr_quantile``: the guard's near-copy threshold, a quantile of real-to-real distances,
-  calibrated higher.
+  calibrated higher;
+- ``far``: a protection to reach by the rows kept, not by the model: every candidate at least
+  this share of the random rows' median distance from every real row is kept, closer ones only
+  while most kept rows are far (``far.py``), so the median lies beyond it.
 
 Tables answer the levers differently (a threshold moves a table of categories most, spread a
 table of many count columns), so ``generate`` tries ``RECIPES`` from mild to strong on small
@@ -49,6 +52,7 @@ class Privacy:
     shrink: float = 0.0
     rare: int = 0
     dcr_quantile: float = 0.01
+    far: float = 0.0  # most rows (far.FAR_SHARE) at this share of random rows' distance
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -22,6 +22,7 @@ from lakelight.config import Settings
 from lakelight.errors import LakelightError, SynthesisError
 from lakelight.generate.conditions import Condition, parse_conditions
 from lakelight.generate.examples import load_rows, nearest_rows
+from lakelight.generate.far import FarFilter
 from lakelight.generate.frames import numbers
 from lakelight.generate.makers import RowMaker
 from lakelight.generate.messiness import Messiness
@@ -184,6 +185,20 @@ class Synthesizer:
             seed=request.seed,
         )
 
+        far = None
+        if privacy.far > 0:  # measured as the quality report measures: on its columns
+            report_numeric = [p.name for p in plans if p.kind == "numeric"]
+            report_categorical = [
+                p.name for p in plans if p.kind in ("categorical", "derived", "constant")
+            ]
+            compared = examples if not examples.empty else reference
+            far = FarFilter(
+                _as_numbers(compared, report_numeric),
+                report_numeric,
+                report_categorical,
+                privacy.far,
+                seed=request.seed,
+            )
         real_pii = real_pii_values(reference, [p.name for p in plans if p.kind == "pii"])
         texts = [p.name for p in plans if p.kind == "text"]
         accepted, candidates, passed, rounds = 0, 0, 0, 0
@@ -206,6 +221,10 @@ class Synthesizer:
             valid = messiness.inject(valid, rng)
             valid, why = _guard(valid, leakage, screen, numeric, texts, real_pii)
             blocked.update(why)
+            if far is not None and not valid.empty:
+                keep = far.keep(_as_numbers(valid, far.numeric))
+                blocked["nearer than the privacy level keeps most rows"] += int((~keep).sum())
+                valid = valid[keep].reset_index(drop=True)
             rate = max(len(valid) / max(len(frame), 1), 0.01)
             take = valid.iloc[:left]
             if not take.empty:
@@ -233,7 +252,7 @@ class Synthesizer:
             "conditions": [str(c) for c in conditions],
             "seed": request.seed,
             "mode": maker.mode,
-            "privacy": {"levers": privacy.as_dict()},
+            "privacy": {"levers": privacy.as_dict(), **({"far": far.report()} if far else {})},
             "messiness": messiness.report(),
             "stratified_by": maker.strata,
             "plan": [p.as_dict() for p in plans],
