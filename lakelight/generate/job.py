@@ -9,6 +9,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from lakelight.generate.far import FarFilter
 from lakelight.generate.frames import numbers
 from lakelight.generate.messiness import missing_report
 from lakelight.generate.output import RowWriter
@@ -125,6 +126,7 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
 
 
 PILOT_ROWS = 1_000  # rows each recipe makes when a privacy level is calibrated
+MIN_FAR_SHARE = 0.05  # plain rows at a level's distance below this share: no far pilot
 MIN_CALIBRATION_ROWS = 200  # smaller runs take a level's usual levers (privacy.privacy_of)
 _LEVELS = (Target("balanced", 0.30, 0.90), Target("high", 0.45, 0.85))
 
@@ -141,7 +143,7 @@ def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -
     def reached() -> bool:
         return all(any(p.meets(t) for p in pilots) for t in wanted)
 
-    def pilot(privacy: Privacy) -> Pilot:
+    def pilot(privacy: Privacy) -> SynthRun:
         nonlocal noise
         run = synthesizer.run(
             replace(request, n=min(request.n, PILOT_ROWS), privacy=privacy), lambda _: None
@@ -150,17 +152,24 @@ def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -
             final = min(request.n, QUALITY_ROWS)
             noise = _sampling_loss(run, len(run.sample)) - _sampling_loss(run, final)
         pilots.append(_scored(privacy, quality_of(run), noise))
-        return pilots[-1]
+        return run
 
-    plain = pilot(LOW)
-    # the plain model with the far lever at each target's protection: the fewest changes
+    plain_run = pilot(LOW)
+    plain = pilots[0]
+    # the plain model with the far lever at each target's protection: the fewest changes,
+    # unless the plain rows hardly ever lie that far (then the lever would have to move most
+    # of the rows' mass, at a quality no target accepts, and many candidates' time)
+    far_shares: dict[str, float | None] = {}
     for t in sorted(wanted, key=lambda t: t.protection):
         if t.protection > 0 and not plain.meets(t):
-            pilot(Privacy(far=t.protection))
+            far_shares[t.name] = _far_share(plain_run, t.protection)
+            if (far_shares[t.name] or 0.0) >= MIN_FAR_SHARE:
+                pilot(Privacy(far=t.protection))
     for privacy in RECIPES:  # mild to strong
         if reached():
             break
-        quality = pilot(privacy).quality
+        pilot(privacy)
+        quality = pilots[-1].quality
         if quality is not None and quality < min(t.quality for t in wanted):
             break  # the levers only get stronger from here
     levels = {"low": (pilots[0], True)}
@@ -172,7 +181,21 @@ def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -
         "levels": levels,
         "chosen": chosen.privacy,
         "met": met,
+        "far_shares": far_shares,
     }
+
+
+def _far_share(run: SynthRun, protection: float) -> float | None:
+    """The share of a run's rows at ``protection`` × the random rows' median distance from
+    the real rows (what the far lever keeps a majority of)."""
+    from lakelight.guard.leakage import dcr_to_real
+
+    if run.sample.empty or run.examples.empty or not (run.numeric or run.categorical):
+        return None
+    real = _for_report(run, run.examples)
+    far = FarFilter(real, run.numeric, run.categorical, protection)
+    dcr = dcr_to_real(_for_report(run, run.sample), real, run.numeric, run.categorical)
+    return float((dcr >= far.threshold).mean())
 
 
 def _sampling_loss(run: SynthRun, n: int) -> float:
@@ -220,6 +243,7 @@ def _privacy_summary(tradeoff: dict[str, Any], run: SynthRun) -> dict[str, Any]:
         "protection": protection,
         "quality": quality.get("overall"),
         "pilot_rows": PILOT_ROWS,
+        "plain_far_shares": tradeoff["far_shares"],
         "tradeoff": [
             {
                 "level": name,
