@@ -14,7 +14,13 @@ from lakelight.generate.frames import numbers
 from lakelight.generate.messiness import missing_report
 from lakelight.generate.output import RowWriter
 from lakelight.generate.privacy import LOW, RECIPES, Pilot, Privacy, Target, choose, target_of
-from lakelight.generate.synthesize import QUALITY_ROWS, Synthesizer, SynthRequest, SynthRun
+from lakelight.generate.synthesize import (
+    QUALITY_ROWS,
+    Synthesizer,
+    SynthRequest,
+    SynthRun,
+    integer_codes,
+)
 
 
 def generate(
@@ -117,6 +123,7 @@ def quality_of(run: SynthRun) -> dict[str, Any] | None:
         label=label,
         holdout=holdout,
         validity=validity,
+        codes=integer_codes(run.plans),
     )
     made = [p.name for p in run.plans if p.kind not in ("key", "empty")]
     report["missing"] = plain(
@@ -188,14 +195,18 @@ def calibrate(synthesizer: Synthesizer, request: SynthRequest, target: Target) -
 def _far_share(run: SynthRun, protection: float) -> float | None:
     """The share of a run's rows at ``protection`` × the random rows' median distance from
     the real rows (what the far lever keeps a majority of)."""
+    from lakelight.generate.quality import as_code_numbers
     from lakelight.guard.leakage import dcr_to_real
 
     if run.sample.empty or run.examples.empty or not (run.numeric or run.categorical):
         return None
-    real = _for_report(run, run.examples)
-    far = FarFilter(real, run.numeric, run.categorical, protection)
-    dcr = dcr_to_real(_for_report(run, run.sample), real, run.numeric, run.categorical)
-    return float((dcr >= far.threshold).mean())
+    codes = integer_codes(run.plans)
+    numeric = [*run.numeric, *codes]
+    categorical = [c for c in run.categorical if c not in codes]
+    real = as_code_numbers(_for_report(run, run.examples), codes)
+    far = FarFilter(real, numeric, categorical, protection)
+    sample = as_code_numbers(_for_report(run, run.sample), codes)
+    return float((dcr_to_real(sample, real, numeric, categorical) >= far.threshold).mean())
 
 
 def _sampling_loss(run: SynthRun, n: int) -> float:

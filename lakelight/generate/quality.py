@@ -27,6 +27,7 @@ JSON as is.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -125,6 +126,35 @@ def _privacy(
     return out
 
 
+def _privacy_of_codes(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    numeric: list[str],
+    categorical: list[str],
+    holdout: pd.DataFrame | None,
+    seed: int,
+    codes: Sequence[str],
+) -> dict[str, Any]:
+    """``_privacy`` with the ``codes`` among the categorical columns compared as numbers."""
+    codes = [c for c in codes if c in categorical]
+    if not codes:
+        return _privacy(real, synthetic, numeric, categorical, holdout, seed)
+    frames = [
+        as_code_numbers(f, codes) if f is not None else None for f in (real, synthetic, holdout)
+    ]
+    rest = [c for c in categorical if c not in codes]
+    assert frames[0] is not None and frames[1] is not None
+    return _privacy(frames[0], frames[1], [*numeric, *codes], rest, frames[2], seed)
+
+
+def as_code_numbers(frame: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """A copy with the ``codes`` columns as floats (NaN where empty or not a number)."""
+    out = frame.copy()
+    for name in codes:
+        out[name] = pd.to_numeric(out[name], errors="coerce").astype(float)
+    return out
+
+
 def _validity(validity: dict[str, Any] | None) -> dict[str, Any] | None:
     if validity is None:
         return None
@@ -150,9 +180,13 @@ def quality_report(
     holdout: pd.DataFrame | None = None,
     validity: dict[str, Any] | None = None,
     seed: int = 0,
+    codes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The report (module docstring) as a JSON-ready dict. ValueError on an empty table, a
-    compared column missing from either table, or a label that is not a compared column."""
+    """The report (module docstring) as a JSON-ready dict. ``codes``: categorical columns of
+    integer codes (postal codes), which the privacy figures compare as numbers, since a
+    neighbouring code is a near value, while fidelity compares them as categories. ValueError
+    on an empty table, a compared column missing from either table, or a label that is not a
+    compared column."""
     check_roles(real, numeric, categorical, what="real")
     check_roles(synthetic, numeric, categorical, what="synthetic")
     if real.empty or synthetic.empty:
@@ -183,7 +217,7 @@ def quality_report(
         "column_shapes": shapes,
         "column_pair_trends": trends,
         "validity": _validity(validity),
-        "privacy": _privacy(real, synthetic, numeric, categorical, holdout, seed),
+        "privacy": _privacy_of_codes(real, synthetic, numeric, categorical, holdout, seed, codes),
         "downstream": None,
     }
     if label is not None and holdout is not None:

@@ -187,9 +187,13 @@ class Synthesizer:
 
         far = None
         if privacy.far > 0:  # measured as the quality report measures: on its columns
-            report_numeric = [p.name for p in plans if p.kind == "numeric"]
+            # integer codes (postal codes) as numbers, as the report's privacy figures do
+            codes = integer_codes(plans)
+            report_numeric = [p.name for p in plans if p.kind == "numeric"] + codes
             report_categorical = [
-                p.name for p in plans if p.kind in ("categorical", "derived", "constant")
+                p.name
+                for p in plans
+                if p.kind in ("categorical", "derived", "constant") and p.name not in codes
             ]
             compared = examples if not examples.empty else reference
             far = FarFilter(
@@ -304,6 +308,12 @@ def _split_for_label(
         )
     holdout = examples.sample(frac=0.2, random_state=seed)
     return examples.drop(holdout.index).reset_index(drop=True), holdout.reset_index(drop=True)
+
+
+def integer_codes(plans: list[ColumnPlan]) -> list[str]:
+    """Categories written as integers (postal codes, numeric ids): the privacy figures compare
+    them as numbers, since a neighbouring code is a near value."""
+    return [p.name for p in plans if p.kind in ("categorical", "derived") and p.type == "integer"]
 
 
 def _needs_llm(plans: list[ColumnPlan], mode: Mode) -> bool:
