@@ -154,6 +154,12 @@ class RowMaker:
         self._fill_rest(out, n)
         return self._frame(out, n)
 
+    def observe(self, made: pd.DataFrame, kept: pd.DataFrame) -> None:
+        """Which of the ``made`` candidates were ``kept``: strata that lose more are drawn
+        more (``StratifiedCopula.observe``)."""
+        if isinstance(self.copula, StratifiedCopula) and self.mode == "stats":
+            self.copula.observe(made, kept)
+
     def _fill_rest(self, out: dict[str, Any], n: int) -> None:
         for name, value in self.constants.items():
             out[name] = [value] * n

@@ -7,6 +7,7 @@ to fit alone use the pooled copula conditioned on their values.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -21,6 +22,8 @@ MAX_STRATA = 24  # most combinations of stratum values
 MIN_STRATUM_ROWS = 30  # a smaller part borrows the pooled copula, conditioned on its value
 MIN_ASSOCIATION = 0.1  # below this the category says too little to be worth a split
 SCORE_ROWS = 5_000  # rows the association scores are measured on
+MIN_OBSERVED = 20  # candidates of a stratum seen before its losses are made up for
+MAX_BOOST = 20.0  # most extra draws per kept row a stratum gets
 
 
 def _eta(groups: pd.Series, values: pd.Series) -> float:
@@ -113,10 +116,34 @@ class StratifiedCopula:
             self.values[key] = {c: category(first[c]) for c in self.strata}
             if len(rows) >= min_rows:
                 self.parts[key] = copula(rest).fit(rows, integer=integer)
+        self.made: Counter[tuple[str, ...]] = Counter()
+        self.kept: Counter[tuple[str, ...]] = Counter()
+
+    def _keys(self, frame: pd.DataFrame) -> list[tuple[str, ...]]:
+        return [
+            tuple(str(v) for v in key)
+            for key in zip(*(labels(frame[c]) for c in self.strata), strict=True)
+        ]
+
+    def observe(self, made: pd.DataFrame, kept: pd.DataFrame) -> None:
+        """Count which candidates of each stratum survived the validators and the guard, so
+        later draws make up for the strata that lose more (early seasons fail more checks):
+        the output keeps the real shares of the strata, and of their empty cells."""
+        self.made.update(self._keys(made))
+        self.kept.update(self._keys(kept))
+
+    def _weights(self) -> np.ndarray:
+        weights = []
+        for key, share in self.shares.items():
+            made, kept = self.made[key], self.kept[key]
+            boost = min(MAX_BOOST, made / max(kept, 1)) if made >= MIN_OBSERVED else 1.0
+            weights.append(share * boost)
+        total = np.array(weights)
+        return total / total.sum()
 
     def sample(self, n: int, fixed: Mapping[str, object] | None = None) -> pd.DataFrame:
         keys = list(self.shares)
-        drawn = self.rng.choice(len(keys), size=n, p=np.array(list(self.shares.values())))
+        drawn = self.rng.choice(len(keys), size=n, p=self._weights())
         frames = []
         for i, key in enumerate(keys):
             count = int((drawn == i).sum())

@@ -40,6 +40,7 @@ REFERENCE_MAX = 500_000  # real rows the guard and validators compare against
 PLAN_SAMPLE = 5_000  # real rows the planner looks at
 MIN_FIT_ROWS = 30  # fewer matching examples: the table's model, conditioned, is used instead
 QUALITY_ROWS = 5_000  # synthetic rows kept for the quality report
+FIRST_ROUND_ROWS = 500  # candidates of a stratified run's first round (see makers.observe)
 
 
 @dataclass
@@ -216,6 +217,8 @@ class Synthesizer:
             rounds += 1
             left = request.n - accepted
             want = min(s.synth_chunk_rows, max(10, math.ceil(left / max(rate, 0.05) * 1.1)))
+            if rounds == 1 and maker.strata:  # a first look at what each stratum loses
+                want = min(want, FIRST_ROUND_ROWS)
             frame = maker.make(want)
             candidates += len(frame)
             reasons = validators.check(frame, seen)
@@ -229,6 +232,7 @@ class Synthesizer:
                 keep = far.keep(_as_numbers(valid, far.numeric))
                 blocked["nearer than the privacy level keeps most rows"] += int((~keep).sum())
                 valid = valid[keep].reset_index(drop=True)
+            maker.observe(frame, valid)
             rate = max(len(valid) / max(len(frame), 1), 0.01)
             take = valid.iloc[:left]
             if not take.empty:
