@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from lakelight.generate.copula import GaussianCopula
 from lakelight.generate.strata import StratifiedCopula, choose_strata
@@ -54,3 +55,19 @@ def test_missing_values_are_a_stratum_of_their_own(default: pd.DataFrame) -> Non
     made = strata.sample(9_000)
     assert abs(made["student"].isna().mean() - frame["student"].isna().mean()) < 0.02
     assert set(made["student"].dropna()) == {"Yes", "No"}
+
+
+def test_strata_that_lose_more_candidates_are_drawn_more(default: pd.DataFrame) -> None:
+    strata = by_default_and_student(default, seed=4)
+    made = strata.sample(20_000)
+    # a check drops half the defaulters' rows: later draws make up for it
+    yes = made["default"].astype(str).isin(["True", "Yes"])
+    drop = yes & (np.random.default_rng(0).random(len(made)) < 0.5)
+    strata.observe(made, made[~drop])
+    again = strata.sample(40_000)
+    again_yes = again["default"].astype(str).isin(["True", "Yes"]).mean()
+    assert again_yes == pytest.approx(2 * yes.mean(), rel=0.15)
+    again_is_yes = again["default"].astype(str).isin(["True", "Yes"])
+    kept = again[~(again_is_yes & (np.arange(len(again)) % 2 == 0))]
+    kept_yes = kept["default"].astype(str).isin(["True", "Yes"]).mean()
+    assert kept_yes == pytest.approx(yes.mean(), rel=0.15)  # the real share, after the check
