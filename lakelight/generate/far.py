@@ -67,6 +67,12 @@ class FarFilter:
                 keep[i] = True
         return keep
 
+    def is_far(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which rows lie at or beyond the target distance (counted nowhere)."""
+        if frame.empty:
+            return np.zeros(0, dtype=bool)
+        return dcr_to_real(frame, self.real, self.numeric, self.categorical) >= self.threshold
+
     def report(self) -> dict[str, float | int]:
         return {
             "threshold": round(self.threshold, 6),

@@ -15,15 +15,20 @@ are merged. ``Messiness.fit`` measures three kinds of noise in the example rows,
   replaced by one of its real variants, in their real proportions;
 - **outliers** (``--messiness``): numbers beyond the real column's far fences (quartiles ∓ 3
   IQR); a cell is replaced by a value drawn between the fence and the real extreme, so it
-  stays within the real range.
+  stays within the real range (and, written as precisely as the real values, still beyond
+  the fence).
 
-What was injected is counted per column and kind.
+Misspellings and outliers are topped up to the real rate over the rows output so far
+(``record``) plus the rows at hand, not per round: a run's rounds are small or cut (the last
+one makes more rows than it keeps, and drops the rest at random), and a per-round rate lost
+a few rows' noise to each. ``inject`` on the kept rows of a round (``synthesize``) then makes
+up what the cut took. What was injected is counted per column and kind.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +118,8 @@ class Messiness:
     outlier_rates: dict[str, float]
     noise: bool  # misspellings and outliers too, not only nulls
     injected: dict[str, dict[str, int]] = field(default_factory=dict)
+    # per column, in the rows output so far: [cells holding a variant or outlier, cells]
+    output: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def fit(
@@ -159,18 +166,83 @@ class Messiness:
             return frame
         frame = frame.copy()
         self._nulls(frame, rng)
-        if not self.noise:
-            return frame
+        if self.noise:
+            self._noise(frame, rng)
+        return frame
+
+    def _noise(self, frame: pd.DataFrame, rng: np.random.Generator) -> None:
         for name, common in self.variants.items():
             self._misspell(frame, name, common, rng)
         for name in self.fences:
             self._outliers(frame, name, rng)
+
+    def top_up(
+        self,
+        frame: pd.DataFrame,
+        rng: np.random.Generator,
+        passes: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
+    ) -> pd.DataFrame:
+        """The rows a round outputs, with the misspellings and outliers its cut took made up
+        (module docstring), then ``record``-ed. A changed row is kept only where
+        ``passes(before, after)`` (the guard's checks, on the changed rows), else as it was."""
+        if self.noise and not frame.empty:
+            before = frame.reset_index(drop=True)
+            after = before.copy()
+            self._noise(after, rng)
+            changed = ~(before.eq(after) | (before.isna() & after.isna())).all(axis=1).to_numpy()
+            if changed.any():
+                rows = np.flatnonzero(changed)
+                ok = passes(before.iloc[rows], after.iloc[rows])
+                back = rows[~ok]
+                for name in (*self.variants, *self.fences):
+                    if name in after and len(back):
+                        moved = int((before[name].iloc[back] != after[name].iloc[back]).sum())
+                        kind = "misspellings" if name in self.variants else "outliers"
+                        self._count(kind, name, -moved)
+                after.iloc[back] = before.iloc[back]
+            frame = after
+        self.record(frame)
         return frame
 
     def _count(self, kind: str, column: str, n: int) -> None:
         if n:
             per_kind = self.injected.setdefault(kind, {})
             per_kind[column] = per_kind.get(column, 0) + n
+            if not per_kind[column]:
+                del per_kind[column]
+
+    def record(self, frame: pd.DataFrame) -> None:
+        """Count the noise of rows that were output, which later rounds' rates include."""
+        if not self.noise or frame.empty:
+            return
+        for name in self.variants:
+            if name in frame:
+                held, cells = self._variant_cells(frame[name])
+                self._add_output(name, int(held.sum()), cells)
+        for name in self.fences:
+            if name in frame:
+                held, cells = self._outlier_cells(frame[name])
+                self._add_output(name, int(held.sum()), cells)
+
+    def _add_output(self, name: str, held: int, cells: int) -> None:
+        counts = self.output.setdefault(name, [0, 0])
+        counts[0] += held
+        counts[1] += cells
+
+    def _wanted(self, name: str, rate: float, held: int, cells: int) -> int:
+        """Cells to add so the rows output so far plus these hold ``rate`` of noise."""
+        before_held, before_cells = self.output.get(name, (0, 0))
+        return round(rate * (before_cells + cells)) - before_held - held
+
+    def _variant_cells(self, column: pd.Series) -> tuple[pd.Series, int]:
+        text = column.astype(object)
+        variants = {v for vs in self.variants[column.name].values() for v in vs}
+        return text.isin(variants), int(text.notna().sum())
+
+    def _outlier_cells(self, column: pd.Series) -> tuple[pd.Series, int]:
+        fence = self.fences[str(column.name)]
+        values = pd.to_numeric(column, errors="coerce")
+        return (values < fence.low) | (values > fence.high), int(values.notna().sum())
 
     def _nulls(self, frame: pd.DataFrame, rng: np.random.Generator) -> None:
         groups: list[tuple[dict[str, float], np.ndarray]] = []
@@ -204,9 +276,8 @@ class Messiness:
         if name not in frame:
             return
         text = frame[name].astype(object)
-        variants = {v for vs in common.values() for v in vs}
-        held = int(text.isin(variants).sum())
-        want = round(self.variant_rates[name] * int(text.notna().sum())) - held
+        held, cells = self._variant_cells(frame[name])
+        want = self._wanted(name, self.variant_rates[name], int(held.sum()), cells)
         candidates = text.index[text.isin(list(common)).to_numpy()]
         if want <= 0 or not len(candidates):
             return
@@ -223,8 +294,8 @@ class Messiness:
         fence = self.fences[name]
         values = pd.to_numeric(frame[name], errors="coerce")
         present = values.notna()
-        held = int(((values < fence.low) | (values > fence.high)).sum())
-        want = round(self.outlier_rates[name] * int(present.sum())) - held
+        held, cells = self._outlier_cells(frame[name])
+        want = self._wanted(name, self.outlier_rates[name], int(held.sum()), cells)
         candidates = values.index[(present & values.between(fence.low, fence.high)).to_numpy()]
         if want <= 0 or not len(candidates):
             return
@@ -233,13 +304,17 @@ class Messiness:
         above = rng.random(k) < fence.above  # each side as often as in the real rows
         up = rng.uniform(fence.high, max(fence.high, fence.highest), k)
         down = rng.uniform(min(fence.low, fence.lowest), fence.low, k)
+        integer = pd.api.types.is_integer_dtype(frame[name])
+        decimals = 0 if integer else fence.decimals
+        if decimals is not None:  # as precisely as the real values, and still beyond the fence
+            step = 10.0**-decimals
+            up = np.maximum(up.round(decimals), (np.floor(fence.high / step) + 1) * step)
+            down = np.minimum(down.round(decimals), (np.ceil(fence.low / step) - 1) * step)
         drawn = np.where(above, up, down)
-        if pd.api.types.is_integer_dtype(frame[name]):
+        if integer:
             frame.loc[chosen, name] = np.round(drawn).astype(np.int64)
         else:
-            frame.loc[chosen, name] = (
-                drawn if fence.decimals is None else drawn.round(fence.decimals)
-            )
+            frame.loc[chosen, name] = drawn if decimals is None else drawn.round(decimals)
         self._count("outliers", name, k)
 
     def report(self) -> dict[str, Any]:

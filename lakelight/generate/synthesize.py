@@ -234,7 +234,8 @@ class Synthesizer:
                 valid = valid[keep].reset_index(drop=True)
             maker.observe(frame, valid)
             rate = max(len(valid) / max(len(frame), 1), 0.01)
-            take = valid.iloc[:left]
+            # the cut drops rows at random, and their noise with them: made up on the rest
+            take = messiness.top_up(valid.iloc[:left], rng, _still_passes(leakage, numeric, far))
             if not take.empty:
                 sink(take)
                 accepted += len(take)
@@ -350,6 +351,23 @@ def _guard(
     reasons = [_reason_kind(r) for r in leaks if r]
     frame, why = screen.clean_synthetic(frame[~blocked].reset_index(drop=True), texts, real_pii)
     return frame, reasons + why
+
+
+def _still_passes(
+    leakage: LeakageGuard, numeric: list[str], far: FarFilter | None
+) -> Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]:
+    """Whether rows that passed the guard (``before``) still pass once noise changed them
+    (``after``): no near-copy of a real row, and no far row made near."""
+
+    def passes(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray:
+        ok = ~leakage.screen(_as_numbers(after, numeric))[0]
+        if far is not None:
+            ok &= far.is_far(_as_numbers(after, far.numeric)) | ~far.is_far(
+                _as_numbers(before, far.numeric)
+            )
+        return ok
+
+    return passes
 
 
 def _reason_kind(reason: str) -> str:
