@@ -93,7 +93,8 @@ def category_text(series: pd.Series) -> np.ndarray:
         text = values.astype(str).astype(object)
         text[integral] = values[integral].astype(np.int64).astype(str)
     else:
-        text = series.astype(object).map(str).to_numpy(dtype=object)
+        # a copy: pandas hands out a read-only view (an empty column's, at least)
+        text = np.array(series.astype(object).map(str), dtype=object)
     text[missing] = MISSING
     return np.asarray(text, dtype=object)
 

@@ -71,3 +71,10 @@ def test_strata_that_lose_more_candidates_are_drawn_more(default: pd.DataFrame) 
     kept = again[~(again_is_yes & (np.arange(len(again)) % 2 == 0))]
     kept_yes = kept["default"].astype(str).isin(["True", "Yes"]).mean()
     assert kept_yes == pytest.approx(yes.mean(), rel=0.15)  # the real share, after the check
+
+
+def test_a_round_that_keeps_no_row_is_observed(default: pd.DataFrame) -> None:
+    strata = by_default_and_student(default, seed=4)
+    made = strata.sample(500)
+    strata.observe(made, made.iloc[:0])  # every candidate rejected (Caravan's far pilots)
+    assert len(strata.sample(100)) == 100
