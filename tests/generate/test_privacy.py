@@ -213,3 +213,22 @@ def test_the_html_report_shows_the_level_and_its_tradeoff(
         run.summary["quality"], truth, rows, run.numeric, run.categorical, title="Default"
     )
     assert "Privacy level" not in without
+
+
+def test_a_recipe_kept_short_of_the_target_is_measured_at_the_run_s_size(
+    module_synthesizer: Synthesizer,
+) -> None:
+    """Default reaches no protection target; the pilots' 1,000 rows rated the most protective
+    acceptable recipe above what 5,000 rows make, so the choice is measured again at the run's
+    size and the run keeps the quality floor."""
+    run, _ = generate(module_synthesizer, SynthRequest("Default", 5000, seed=1))
+    privacy = run.summary["privacy"]
+    assert privacy["met_in_pilot"] is False
+    assert privacy["levers"] in privacy["confirmed_at_run_size"]
+    assert LOW.as_dict() not in privacy["confirmed_at_run_size"]  # the fallback of every level
+    table = {row["level"]: row for row in privacy["tradeoff"]}
+    quality = run.summary["quality"]["overall"]
+    assert quality >= 0.90
+    assert table["balanced"]["quality"] == pytest.approx(quality, abs=1e-6)  # the same rows
+    assert table["high"]["quality"] >= 0.85
+    assert table["low"]["quality"] >= quality
