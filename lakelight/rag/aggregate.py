@@ -76,7 +76,7 @@ def plan_aggregate(
             result = planner.plan()
             if result is not None:
                 planned.append(result)
-        if planned or values.embed is None:
+        if (planned and max(sc for sc, _ in planned) > 0) or values.embed is None:
             break
     if not planned:
         return None

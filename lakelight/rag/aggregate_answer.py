@@ -8,6 +8,7 @@ import math
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -32,6 +33,37 @@ from lakelight.records import Citation
 
 MAX_LISTED = 10
 MAX_VALUE_INDEXES = 16  # distinct sets of readable tables kept at once
+# (query, k, ids of the tables to search) → hits with their source, table and similarity
+Search = Callable[[str, int, set[int]], list[Any]]
+# a noun means a table's rows when that many of the rows the index returns for it are that
+# table's, and the best is this near: "players" 20 of 20 People rows (0.49), "pitchers" 20
+# of 20 Pitching rows (0.59); "clients" 9 of 20 Track rows, "people" 20 Track rows at 0.33
+ROWS_VOTE_K, ROWS_VOTE_SHARE, ROWS_VOTE_FLOOR = 20, 0.75, 0.4
+
+
+class _RowsNamed:
+    """Which readable table's rows a noun means, by the rows the vector index returns for
+    it; remembered per noun for the value index's life (one catalog generation)."""
+
+    def __init__(self, search: Search, tables: list[TableInfo]):
+        self._search = search
+        self._ids = {t.id for t in tables}
+        self._names = {(t.source, t.name): t.sql_name for t in tables}
+        self._memo: dict[str, str | None] = {}
+
+    def __call__(self, noun: str) -> str | None:
+        if noun not in self._memo:
+            hits = self._search(noun, ROWS_VOTE_K, self._ids)
+            votes = Counter((h.source, h.table) for h in hits)
+            best = votes.most_common(1)
+            near = max((h.similarity or 0.0 for h in hits), default=0.0)
+            found = None
+            if best and best[0][1] >= ROWS_VOTE_SHARE * len(hits) and near >= ROWS_VOTE_FLOOR:
+                found = self._names.get(best[0][0])
+            self._memo[noun] = found
+        return self._memo[noun]
+
+
 SAMPLE_ROWS = 5
 _FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -53,9 +85,11 @@ class AggregateAnswerer:
         settings: Settings,
         catalog: Catalog,
         embed: Callable[[list[str]], np.ndarray] | None = None,
+        search: Search | None = None,
     ):
         self.settings, self.catalog = settings, catalog
         self._embed = embed  # for words no value spells; the model loads only if needed
+        self._search = search  # for nouns no table spells: the rows the index finds
         # one value index per set of readable tables, so a name resolves only through values
         # the caller may read; all dropped when the catalog (or a grant) changes
         self._values: dict[frozenset[int], ValueIndex] = {}
@@ -75,6 +109,8 @@ class AggregateAnswerer:
             if index is None:
                 index = ValueIndex.build(self.catalog.engine, tables)
                 index.embed = self._embed
+                if self._search is not None:
+                    index.rows_named = _RowsNamed(self._search, tables)
                 if len(self._values) >= MAX_VALUE_INDEXES:
                     self._values.pop(next(iter(self._values)))
                 self._values[wanted] = index

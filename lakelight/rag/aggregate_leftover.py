@@ -46,7 +46,9 @@ def _phrase(tok: Tok) -> str:
     return tok.norm if tok.kind == "word" and low.startswith(tok.norm) else low
 
 
-def _leftover(p: PlanState, i: int) -> bool:
+def leftover(p: PlanState, i: int) -> bool:
+    """A word of the question nothing explained that should be: no stop word or question
+    word, not what is counted."""
     tok = p.q.toks[i]
     if i in p.explained or i in p.used:
         return False
@@ -95,7 +97,7 @@ def own_service(p: PlanState) -> None:
         top = ((p.t.profile or {}).get(program) or {}).get("top") or []
         names += [fold(str(v)) for v, _ in top[:3]]
     for i, tok in enumerate(p.q.toks):
-        if _leftover(p, i) and len(tok.norm) >= 3 and any(tok.norm in n for n in names):
+        if leftover(p, i) and len(tok.norm) >= 3 and any(tok.norm in n for n in names):
             p.use(i, i + 1)
             p.score += 1.0  # it says which log more than a word of another log's messages
 
@@ -109,7 +111,7 @@ def _bridge(p: PlanState, i: int) -> bool:
     """A word that counts for nothing alone (a stop word, "many", "attempt") but may sit
     inside a phrase a message writes ("too many authentication failures", "not permitted")."""
     tok = p.q.toks[i]
-    return tok.kind == "word" and i not in p.used and not _leftover(p, i) and not _soft(p, i)
+    return tok.kind == "word" and i not in p.used and not leftover(p, i) and not _soft(p, i)
 
 
 def _event_words(p: PlanState) -> dict[int, Filter]:
@@ -126,7 +128,7 @@ def _runs(p: PlanState, soft: bool, events: dict[int, Filter]) -> list[list[int]
     """Stretches of words that may be one phrase, without bridges at either end."""
     runs: list[list[int]] = []
     for i in range(len(p.q.toks)):
-        member = _leftover(p, i) or (soft and (_soft(p, i) or i in events))
+        member = leftover(p, i) or (soft and (_soft(p, i) or i in events))
         if member or (_bridge(p, i) and runs and runs[-1][-1] == i - 1):
             if runs and runs[-1][-1] == i - 1 and p.q.toks[i].kind == "word":
                 runs[-1].append(i)
@@ -220,7 +222,7 @@ def text_filters(p: PlanState) -> bool:
     columns = p.values.text_columns(p.t.sql_name)
     events = _event_words(p)
     for run in _runs(p, bool(columns), events):
-        pending = [i for i in run if _leftover(p, i)]
+        pending = [i for i in run if leftover(p, i)]
         for part in _parts(p, run) if columns else []:
             live = {id(f) for f in p.filters}
             taken = {id(events[i]): events[i] for i in part if i in events}

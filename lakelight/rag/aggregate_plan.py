@@ -8,7 +8,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lakelight.rag.aggregate_leftover import bare_numbers, own_event, own_service, text_filters
+from lakelight.rag.aggregate_leftover import (
+    bare_numbers,
+    leftover,
+    own_event,
+    own_service,
+    text_filters,
+)
 from lakelight.rag.aggregate_parse import COUNT_NOUNS, QUESTION_WORDS, TimeSpec
 from lakelight.rag.aggregate_shape import resolve_shape
 from lakelight.rag.aggregate_sql import Filter, Shape, Source
@@ -45,6 +51,8 @@ class TablePlanner(PlanState):
             return None
         if any(i not in self.used for i in self.q.negations()):
             return None  # "tracks with no composer": a negation no phrase accounts for
+        if self.strict and any(leftover(self, i) for i in range(len(self.q.toks))):
+            return None  # "how many pitchers threw a shutout": what "shutout" means is unknown
         if shape.kind == "which" and not self.filters:
             return None  # "which customer ..." with nothing that picks rows: a lookup
         shape.filters, shape.outside = self.filters, self._outside()

@@ -205,6 +205,12 @@ def _count_target(p: PlanState, start: int) -> tuple[str, Mention | None]:
         if i not in p.explained and len(tok.norm) >= 3:
             if p.names_row:  # "how many strikeouts did <one player> have": not his rows
                 return "invalid", None
+            per = i + 1 < len(toks) and toks[i + 1].norm == "per"  # "beats per minute": a rate
+            if not per and tok.raw.lower() != tok.norm and p.rows_meant(tok.norm):
+                p.score += 1.0  # "how many movies" of a table named omdb, by its rows
+                p.strict = True  # then every other word must be explained
+                p.use(i, i + 1)
+                return "count", None
             p.score -= 3.0  # what is counted is the question's point: this table lacks it
         return "count", None
     return "count", None

@@ -88,7 +88,7 @@ class Asker:
         self._backend_factory = backend
         self._guard_factory = guard  # required: nothing leaves without the output guard
         self._guard: OutputGuard | None = None
-        self.aggregates = AggregateAnswerer(settings, catalog, self._embed)
+        self.aggregates = AggregateAnswerer(settings, catalog, self._embed, self._search_rows)
         self.cache = AnswerCache(settings.answer_cache_size)
         self.meanings = ColumnMeanings(self._embed)
 
@@ -96,6 +96,9 @@ class Asker:
         if callable(self._retriever) and not isinstance(self._retriever, Retriever):
             self._retriever = self._retriever()
         return self._retriever
+
+    def _search_rows(self, query: str, k: int, within: set[int]) -> list[Any]:
+        return self.retriever().search(query, k, within=within)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return self.retriever().indexes.embedder.embed(texts)

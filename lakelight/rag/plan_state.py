@@ -82,6 +82,7 @@ class PlanState:
         self.q, self.t, self.values, self.matches = q, table, values, matches
         self.names_row = names_row  # the question names one row (by key, or a unique value)
         self.by_meaning = by_meaning  # a measure may be named by meaning (the model loads)
+        self.strict = False  # a guess by meaning was made: no word may be left unexplained
         self.links = _links(table, by_name)
         self.reach = _reach(table, by_name)
         own = table_form(table)[1]
@@ -239,6 +240,15 @@ class PlanState:
             if best is None or (distance, -m.score) < (best[0], -best[1]):
                 best = (distance, m.score, m)
         return best[2] if best else None
+
+    def rows_meant(self, noun: str) -> bool:
+        """A noun no table or column spells means this table's rows, judged by the rows the
+        vector index finds for it (second pass only: it loads the embedding model)."""
+        if not self.by_meaning or self.values.rows_named is None:
+            return False
+        if noun in self.other_tables or noun in self.other_columns:
+            return False
+        return self.values.rows_named(noun) == self.t.sql_name
 
     def money_column(self) -> Source | None:
         """The table's one money-like numeric column (sales, amount, total, price...)."""

@@ -101,6 +101,9 @@ class ValueIndex:
         self._tables = {t.sql_name: t for t in tables}
         # set by the caller: texts → unit vectors (the embedding model), loaded on first use
         self.embed: Callable[[list[str]], np.ndarray] | None = None
+        # set by the caller: a noun → the sql_name of the readable table whose rows it means
+        # ("movies" for a table named omdb), by what the vector index returns for it
+        self.rows_named: Callable[[str], str | None] | None = None
         self._span_vectors: dict[str, np.ndarray] = {}
         self._value_vectors: dict[str, tuple[list[ValueRef], np.ndarray]] = {}
         self._contains: dict[tuple[str, ...], bool] = {}
