@@ -17,7 +17,11 @@ equally good targets both hold the values, nothing is inferred. Declared keys wi
 
 A table keyed by several columns (Teams by ``yearID`` and ``teamID``) is the target of a table
 holding columns spelled as each of them, whose value tuples it holds (a few orphans allowed,
-as above): ``Batting.teamID`` → ``Teams.teamID`` with ``yearID`` alongside."""
+as above): ``Batting.teamID`` → ``Teams.teamID`` with ``yearID`` alongside.
+
+A table keyed by a column of the same name as another table's key, in the same source or
+folder, extends it one to one when its keys are all among the other's and are not counted up
+from 1 (films and their reviews, both keyed by the film's sparse ``ID``)."""
 
 from __future__ import annotations
 
@@ -262,12 +266,64 @@ def infer_foreign_keys(catalog: Catalog) -> dict[int, list[ForeignKey]]:
                 if found is not None:
                     inferred.append(found)
             taken = declared | {f.column for f in inferred}
+            if own is not None and own.name not in taken:
+                shared = _shared_key(table, own, tables, values)
+                if shared is not None:
+                    inferred.append(shared)
+                    taken.add(own.name)
             linked = {f.table for f in table.foreign_keys if f.origin == "declared"}
             composite = _composite_link(table, tables, lookup, values, linked)
             if composite is not None and composite.column not in taken:
                 inferred.append(composite)
             out[table.id] = inferred
     return out
+
+
+def _shared_key(
+    table: TableInfo, key: Column, tables: list[TableInfo], values: _Values
+) -> ForeignKey | None:
+    """A table that extends another of its source or folder one to one: both keyed by a column
+    of the same name whose values this table's all are in the other's (a film's reviews keyed
+    by the film's ``ID``). Keys counted up from 1 coincide by chance (every table's ``id``), so the
+    values must be sparse; when both hold the same keys, the table of fewer columns points at
+    the other."""
+    if not _sparse(table, key):
+        return None
+    found: list[tuple[TableInfo, Column]] = []
+    for other in tables:
+        ref = _single_key(other)
+        if (
+            other.id == table.id
+            or _locality(table, other) > 1
+            or ref is None
+            or ref.name.lower() != key.name.lower()
+            or ref.type != key.type
+            or other.row_count < table.row_count
+        ):
+            continue
+        if other.row_count == table.row_count and (len(other.columns), other.name) < (
+            len(table.columns),
+            table.name,
+        ):
+            continue  # the same keys: the wider table is the one extended
+        if values.unique(other, ref) and values.contained(table, key, other, ref):
+            found.append((other, ref))
+    if len(found) != 1:
+        return None
+    target, ref = found[0]
+    source = None if target.source == table.source else target.source
+    return ForeignKey(key.name, target.name, ref.name, "inferred", source)
+
+
+def _sparse(table: TableInfo, key: Column) -> bool:
+    """Keys no counter made: strings, or integers spread far wider than the row count."""
+    if key.type != "integer":
+        return True
+    entry = (table.profile or {}).get(key.name) or {}
+    low, high = entry.get("min"), entry.get("max")
+    if low is None or high is None:
+        return False
+    return float(high) - float(low) + 1 > 2 * max(table.row_count, 1)
 
 
 def _link(

@@ -79,10 +79,13 @@ class TablePlanner(PlanState):
             ):
                 continue  # "which ship mode": the column's name, not its value SHIP
             options: dict[Source, list[Any]] = {}
+            listed: set[Source] = set()
             for ref in vm.refs:
                 src = self._source_of(ref.table, ref.column)
                 if src is not None:
                     options.setdefault(src, []).append(ref.value)
+                    if ref.part:
+                        listed.add(src)
             if not options:
                 continue
             src, adjacent = self._pick_value_column(vm, options)
@@ -94,11 +97,12 @@ class TablePlanner(PlanState):
             size = self.values.distinct.get((src.table.sql_name, src.column), 0)
             if not strong and size > _LOW_CARDINALITY:
                 continue
-            same = next((f for f in self.filters if f.src == src and f.op == "in"), None)
+            op = "has" if src in listed else "in"  # "Drama" of "Drama, Crime": an item
+            same = next((f for f in self.filters if f.src == src and f.op == op), None)
             if same is not None:  # "in Los Angeles and San Francisco": either
                 same.value = sorted({*same.value, *options[src]}, key=str)
             else:
-                self.filters.append(Filter(src, "in", sorted(options[src], key=str)))
+                self.filters.append(Filter(src, op, sorted(options[src], key=str)))
                 spans[id(self.filters[-1])] = (vm.start, vm.end)
             self.use(vm.start, vm.end)
             self.score += 1.5 if src.via else 2.0

@@ -15,6 +15,7 @@ from lakelight.index.catalog import TableInfo
 from lakelight.index.materialize import KEY_COLUMN
 from lakelight.rag.sql_guard import check_sql
 from lakelight.rag.text_phrases import like_pattern
+from lakelight.rag.values import LIST_SEPARATOR
 
 SAMPLE_ROWS = 5
 _BUCKET_FORMAT = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%Y-%m-%d %H"}
@@ -78,10 +79,12 @@ class Source:
 @dataclass
 class Filter:
     src: Source
-    op: str  # = in != > >= < <= like month
+    op: str  # = in has != > >= < <= like month ("has": an item of a list column)
     value: Any
 
     def describe(self) -> str:
+        if self.op == "has":
+            return f"{self.src.label} includes " + " or ".join(_show(v) for v in self.value)
         if self.op == "like":
             return f"{self.src.label} contains {_show(self.value)}"
         if self.op == "month":
@@ -228,6 +231,15 @@ class _Builder:
         if f.op == "month":
             month = exp.TimeToStr(this=column, format=exp.Literal.string("%m"))
             return exp.EQ(this=month, expression=exp.Literal.string(f"{int(f.value):02d}"))
+        if f.op == "has":  # the item alone, first, last or inside the list
+            sep = LIST_SEPARATOR
+            found: list[exp.Expr] = []
+            for item in f.value:
+                found.append(exp.EQ(this=column.copy(), expression=exp.Literal.string(item)))
+                for pattern in (f"{item}{sep}%", f"%{sep}{item}", f"%{sep}{item}{sep}%"):
+                    loose = "".join("_" if c in "_\\" else c for c in pattern)  # as like_pattern
+                    found.append(exp.Like(this=column.copy(), expression=exp.Literal.string(loose)))
+            return exp.Paren(this=exp.or_(*found))
         if f.op == "in":
             if len(f.value) == 1:
                 return exp.EQ(this=column, expression=_literal(f.value[0]))

@@ -5,7 +5,7 @@ and value that hold them. Built once per catalog generation and shared by every 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +42,7 @@ class ValueRef:
     column: str
     value: Any
     count: int
+    part: bool = False  # one item of the column's lists ("Drama" of "Drama, Crime")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,36 @@ def value_key(text: str) -> tuple[str, ...] | None:
 
 # a rank written before a value: "1-URGENT", "2. High", "3) medium"
 _RANKED = re.compile(r"^\s*\d{1,2}\s*[-.):]\s*(?=[^\W\d])")
+
+
+LIST_SEPARATOR = ", "
+LIST_MIN_VALUES = 20
+
+
+def list_items(counts: list[tuple[str, int]]) -> dict[str, int] | None:
+    """The items of a column that holds lists ("Drama, Crime", "Jimmy Page, Robert Plant"),
+    each with the rows holding it; None for a column of single values. A list column's values
+    have varying numbers of items, some three or more, and its items are short and recur
+    across values (composers: 1,168 mentions of 947 names); "Smith, John" and "Springfield,
+    IL" always have two parts and are single values."""
+    if len(counts) < LIST_MIN_VALUES:
+        return None
+    sizes = Counter(len(v.split(LIST_SEPARATOR)) for v, _ in counts)
+    listed = sum(n for size, n in sizes.items() if size > 1)
+    if listed < 0.1 * len(counts) or max(sizes) < 3:
+        return None
+    if sizes.most_common(1)[0][1] > 0.9 * len(counts):
+        return None  # nearly every value has the same number of parts: a format
+    items: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for value, n in counts:
+        for item in {i.strip() for i in value.split(LIST_SEPARATOR) if i.strip()}:
+            items[item] += n
+            seen[item] += 1
+    words = sum(len(item.split()) for item in seen) / len(seen)
+    if sum(seen.values()) < 1.1 * len(seen) or words > 4:
+        return None  # clauses that do not recur: free text with commas
+    return dict(items)
 
 
 def _keys_of(value: str) -> list[tuple[str, ...]]:
@@ -142,7 +173,13 @@ class ValueIndex:
                     if c.type == "integer":
                         numbers[(t.sql_name, c.name)] = frozenset(float(v) for v, _ in rows)
                         continue
+                    items = list_items([(str(v), int(n)) for v, n in rows])
+                    for item, n in (items or {}).items():
+                        if key := value_key(item):
+                            values[key].append(ValueRef(t.sql_name, c.name, item, n, part=True))
                     for value, n in rows:
+                        if items is not None and str(value) in items:
+                            continue  # "Drama" alone: the item covers it
                         ref = ValueRef(t.sql_name, c.name, value, int(n))
                         for key in _keys_of(str(value)):
                             values[key].append(ref)

@@ -340,3 +340,28 @@ def test_a_declared_key_of_two_columns_keeps_both(tmp_path: Path) -> None:
     assert (fk.column, fk.table, fk.ref_column, fk.origin) == ("year", "team", "year", "declared")
     assert fk.also == (("code", "code"),)
     catalog.close()
+
+
+def test_a_table_keyed_like_another_extends_it(tmp_path: Path) -> None:
+    """Lahman's real People split in two files of one folder, both keyed by ``playerID``:
+    the birth details of the players born since 1980 extend the names. Chinook's tables,
+    each keyed by an ``id`` counted up from 1, never link by their own keys."""
+    import pandas as pd
+
+    people = pd.read_csv(data.lahman_csv("People"))
+    folder = tmp_path / "lahman"
+    folder.mkdir()
+    people[["playerID", "nameFirst", "nameLast", "weight", "height"]].to_csv(
+        folder / "names.csv", index=False
+    )
+    born = people[people.birthYear >= 1980][["playerID", "birthYear", "birthCountry"]]
+    born.to_csv(folder / "births.csv", index=False)
+    chinook = warehouse.chinook_csvs(tmp_path / "chinook")
+    catalog = build(tmp_path, folder, chinook)
+    found = links(catalog)
+    assert ("lahman", "births", "playerID", "names", "playerID") in found
+    assert ("lahman", "names", "playerID", "births", "playerID") not in found
+    assert {link for link in found if link[0] == "chinook"} == {
+        link for link in EXPECTED if link[0] == "chinook"
+    }
+    catalog.close()

@@ -189,6 +189,10 @@ CASES: list[tuple[str, str | None, Expect]] = [
      lambda f: Scalar(((f.ss.Profit > 0) & (f.ss.Region == "West")).sum())),
     ("Which ship mode is used most often?", SS,
      lambda f: Top(f.ss["Ship Mode"].value_counts(), 1)),
+    # a column of lists: a composer is one of a track's composers
+    ("How many tracks did Robert Plant write?", None,
+     lambda f: Scalar(f.ch["Track"].composer.fillna("").str.split(", ")
+                      .apply(lambda names: "Robert Plant" in names).sum())),
     # a row of the table itself, named by its name: the invoice with the highest total
     ("Which invoice has the highest total?", None,
      lambda f: Top(f.ch["Invoice"].set_index("id").total, 1)),

@@ -66,3 +66,22 @@ def test_a_ranked_value_is_found_by_its_words() -> None:
     assert ("not", "specified") in _keys_of("4-NOT SPECIFIED")
     assert _keys_of("2016 Q1") == [("2016", "q1")]  # a year is no rank
     assert _keys_of("A-1") == [("a", "1")]
+
+
+def test_a_column_of_lists_and_columns_of_single_values_with_commas() -> None:
+    from collections import Counter
+
+    from lakelight.rag.values import list_items
+    from tests.chinook import fixture
+
+    f = fixture()
+    composers = Counter(v["composer"] for _, v in f["track"] if v["composer"])
+    items = list_items(list(composers.items()))
+    assert items is not None
+    assert items["Robert Plant"] == sum(
+        n for value, n in composers.items() if "Robert Plant" in value.split(", ")
+    )
+    # "Last, First" and "City, Country" always have two parts: single values
+    names = Counter(f"{v['lastname']}, {v['firstname']}" for _, v in f["customer"])
+    places = Counter(f"{v['city']}, {v['country']}" for _, v in f["customer"])
+    assert list_items(list(names.items())) is None and list_items(list(places.items())) is None
