@@ -20,8 +20,9 @@ holding columns spelled as each of them, whose value tuples it holds (a few orph
 as above): ``Batting.teamID`` → ``Teams.teamID`` with ``yearID`` alongside.
 
 A table keyed by a column of the same name as another table's key, in the same source or
-folder, extends it one to one when its keys are all among the other's and are not counted up
-from 1 (films and their reviews, both keyed by the film's sparse ``ID``)."""
+folder, extends it one to one when its keys are all among the other's, are not counted up
+from 1, and the two repeat few other columns (films and their reviews, both keyed by the
+film's sparse ``ID``; not two seasons' statistics)."""
 
 from __future__ import annotations
 
@@ -306,6 +307,8 @@ def _shared_key(
             table.name,
         ):
             continue  # the same keys: the wider table is the one extended
+        if _alike(table, other, key.name):
+            continue  # tables of one kind (two seasons' stats) share keys but extend nothing
         if values.unique(other, ref) and values.contained(table, key, other, ref):
             found.append((other, ref))
     if len(found) != 1:
@@ -313,6 +316,16 @@ def _shared_key(
     target, ref = found[0]
     source = None if target.source == table.source else target.source
     return ForeignKey(key.name, target.name, ref.name, "inferred", source)
+
+
+SHARED_COLUMNS = 0.25  # of the narrower table's other columns, for an extension table
+
+
+def _alike(table: TableInfo, other: TableInfo, key: str) -> bool:
+    """The two tables repeat each other's columns: more than SHARED_COLUMNS of them."""
+    mine = {c.name.lower() for c in table.columns} - {key.lower(), KEY_COLUMN}
+    theirs = {c.name.lower() for c in other.columns} - {key.lower(), KEY_COLUMN}
+    return len(mine & theirs) > SHARED_COLUMNS * max(1, min(len(mine), len(theirs)))
 
 
 def _sparse(table: TableInfo, key: Column) -> bool:

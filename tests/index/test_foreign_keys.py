@@ -356,11 +356,14 @@ def test_a_table_keyed_like_another_extends_it(tmp_path: Path) -> None:
     )
     born = people[people.birthYear >= 1980][["playerID", "birthYear", "birthCountry"]]
     born.to_csv(folder / "births.csv", index=False)
+    # the same columns for fewer players: alike, so it extends the names, not the births
+    born[born.birthYear >= 1990].to_csv(folder / "births_late.csv", index=False)
     chinook = warehouse.chinook_csvs(tmp_path / "chinook")
     catalog = build(tmp_path, folder, chinook)
     found = links(catalog)
     assert ("lahman", "births", "playerID", "names", "playerID") in found
     assert ("lahman", "names", "playerID", "births", "playerID") not in found
+    assert ("lahman", "births_late", "playerID", "names", "playerID") in found
     assert {link for link in found if link[0] == "chinook"} == {
         link for link in EXPECTED if link[0] == "chinook"
     }
