@@ -13,6 +13,7 @@ from tests.api.test_ingest import wait
 
 def test_requests_answer_while_an_ingest_runs(served: Served) -> None:
     src = sales_csv(served.root / "big_sales.csv", 1500)
+    started = time.perf_counter()
     r = served.client.post(
         "/v1/ingest",
         json={"source": str(src), "table": "big_sales"},
@@ -32,9 +33,11 @@ def test_requests_answer_while_an_ingest_runs(served: Served) -> None:
         slowest = max(slowest, time.perf_counter() - t0)
         searched += 1
     job = wait(served, job_id, "admin")
+    ingest_seconds = time.perf_counter() - started
     assert job["state"] == "done" and job["counts"]["new"] == 1500
     assert searched >= 3  # the requests really ran during the ingest
-    assert slowest < 5.0  # not queued behind the whole ingest
+    # not queued behind the whole ingest (relative, so a loaded machine does not fail it)
+    assert slowest < ingest_seconds / 2
     ids = served.ws.indexes.vectors.ids()
     assert len(ids) == len(np.unique(ids)) == len(served.ws.catalog.all_vids())
     assert served.ws.indexes.keywords.ids() == served.ws.catalog.all_vids()
