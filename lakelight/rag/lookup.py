@@ -274,7 +274,7 @@ def _stated(question: str, value: Any) -> bool:
     return len(text) >= 2 and fold(text) in fold(question)
 
 
-def _asks_which(question: str, table: TableInfo) -> bool:
+def _asks_which_table(question: str, table: TableInfo) -> bool:
     """The question asks "which/what <table>": "which invoice does line 2 belong to"."""
     found = re.match(r"\W*(?:which|what)\s+([\w\s]+)", question, re.I)
     return found is not None and table_words(table) <= set(content_words(found.group(1))[:2])
@@ -308,16 +308,17 @@ def _chain(
     tables: list[TableInfo],
     catalog: Catalog,
     meant: frozenset[int] = frozenset(),
+    reachable: list[tuple[TableInfo, list[tuple[str, Link]]]] | None = None,
 ) -> tuple[LookupAnswer, bool] | None:
     """A table the question names that the best row reaches through foreign keys, one to
     three hops away ("which region is customer 42 in": customer → nation → region). The flag
     says the answer goes beyond naming the next row: a column the question names, or a
     farther table. ``meant``: ids of tables the question names by meaning ("country" for
-    ``nation``)."""
+    ``nation``); ``reachable``: ``_reachable(table, tables)`` when the caller has it."""
     qwords = set(content_words(question))
     source_words = [column_words(table, c.name) for c in table.columns]
     best_found: tuple[tuple[bool, int], TableInfo, list[tuple[str, Link]], list[str]] | None = None
-    for there, path in _reachable(table, tables):
+    for there, path in _reachable(table, tables) if reachable is None else reachable:
         hops = len(path)
         own = table_words(there)
         # the question must name the table, or the key that leads to it ("support rep"):
@@ -340,7 +341,7 @@ def _chain(
             hops == 1
             and not asked
             and _stated(question, best.row.get(key))
-            and not _asks_which(question, there)
+            and not _asks_which_table(question, there)
         ):
             continue  # "units of part 450 ...": the question gives that row, asks for no more
         # a column the question names beats a table it names; farther beats nearer
@@ -441,7 +442,7 @@ def answer_lookup(
             c
             for c, link in linked.items()
             if table_words(link.target) <= qwords
-            and (not _stated(question, best.row.get(c)) or _asks_which(question, link.target))
+            and (not _stated(question, best.row.get(c)) or _asks_which_table(question, link.target))
         ][:1]  # (not the order "line 5 of order 12,039" names the row by)
     if (not asked or all(c in linked for c in asked)) and _names_found(question, hits, tables):
         # the asked-for value may sit in a table the keys reach: "the country of the
@@ -462,9 +463,11 @@ def answer_lookup(
         asked = meanings.asked(question, table, best.row)
         if not asked and _names_found(question, hits, tables):
             # a linked table named by meaning: "which country is customer 42 in" (nation)
-            reachable = [t for t, _ in _reachable(table, tables)]
-            meant = meanings.tables(question, table, best.row, reachable)
-            chained = _chain(question, table, best, tables, catalog, meant) if meant else None
+            reachable = _reachable(table, tables)
+            meant = meanings.tables(question, table, best.row, [t for t, _ in reachable])
+            chained = (
+                _chain(question, table, best, tables, catalog, meant, reachable) if meant else None
+            )
             if chained is not None:
                 return chained[0]
     if not _names_found(question, hits, tables):
